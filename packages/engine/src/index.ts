@@ -1,1 +1,47 @@
-export {};
+export { Engine } from './engine.js';
+export type { EngineOptions, LogQuery, ProxyRequest } from './engine.js';
+export { ERROR_CODES, JoineryError, isJoineryError, httpStatusFor } from './errors.js';
+export type { ErrorCode, JoineryErrorOptions, ProviderDetails } from './errors.js';
+export { Secret } from './secret.js';
+export { CredentialCipher, keyIdOf } from './credential-cipher.js';
+export type { Sealed } from './credential-cipher.js';
+export { newId } from './ids.js';
+export { defineConnector, defineAction, defineHttpAction } from './connector/define.js';
+export {
+  ConnectorRegistry,
+  ConnectorDefinitionError,
+  validateConnector,
+  authTypesOf,
+  findAction,
+} from './connector/registry.js';
+export { AUTH_TYPES } from './connector/types.js';
+export type {
+  Action,
+  ActionContext,
+  AuthScheme,
+  AuthType,
+  CodeAction,
+  ConnectorDefinition,
+  HealthCheck,
+  HttpAction,
+  HttpMethod,
+  Pagination,
+  RateLimitHeaders,
+  RateLimitPolicy,
+} from './connector/types.js';
+export type { ProviderRequest, ProviderResponse } from './outbound/types.js';
+export type { Credentials } from './outbound/auth.js';
+export { parseRetryAfter, parseLinkHeader, readRateLimit } from './outbound/headers.js';
+export { classifyStatus } from './outbound/classify.js';
+export { blockedReason } from './outbound/ssrf.js';
+export { sanitizeUrl } from './outbound/sanitize-url.js';
+export { relayableHeaders } from './outbound/pipeline.js';
+export type { StreamedResponse } from './outbound/pipeline.js';
+export { CONNECTION_STATES } from './connections.js';
+export type { ConnectionState, ConnectionView, Scope } from './connections.js';
+export type { IntegrationView } from './integrations.js';
+export type { LogEntry, LogSource } from './request-log.js';
+export { SecretKeys, DEFAULT_ENVIRONMENT, generateSecretKey } from './secret-keys.js';
+export type { ActionResult } from './actions.js';
+export { describeConnector, summarizeConnector } from './connector/describe.js';
+export type { ConnectorDetailView, ConnectorSummaryView } from './connector/describe.js';

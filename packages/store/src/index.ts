@@ -1,1 +1,8 @@
-export {};
+export { openStore, redactUrl } from './open.js';
+export type { Database, Schema, Store, StoreOptions } from './open.js';
+export { lockDataDir, DataDirLockedError, LOCK_FILE } from './data-dir-lock.js';
+export type { DataDirLock } from './data-dir-lock.js';
+export { createTestDatabase, TEST_SERVER_URL } from './test-database.js';
+export type { TestDatabase } from './test-database.js';
+export { connections, environments, integrations, requestLog, secretKeys } from './schema.js';
+export type { Sealed, StoredError } from './schema.js';

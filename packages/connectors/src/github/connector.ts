@@ -1,0 +1,56 @@
+import { defineConnector } from '@joinery/engine';
+import {
+  addLabels,
+  createIssue,
+  createLabel,
+  getIssue,
+  getRepository,
+  listIssues,
+  listRepositories,
+  searchIssues,
+  updateIssue,
+} from './actions.js';
+
+/**
+ * GitHub REST API, version 2022-11-28.
+ * Auth: a personal access token (classic or fine-grained) as `Authorization: Bearer <token>`.
+ * Limits: https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api — 5,000
+ * requests/hour per user token; the primary limit answers 403 or 429 with `x-ratelimit-remaining: 0`
+ * and `x-ratelimit-reset` (epoch seconds); secondary limits answer 403/429 with `retry-after`.
+ */
+export const github = defineConnector({
+  id: 'github',
+  name: 'GitHub',
+  description: 'Repositories, issues and labels on GitHub.com through the REST API.',
+  docsUrl: 'https://docs.github.com/en/rest',
+  baseUrl: 'https://api.github.com',
+  auth: [{ type: 'api_key', in: 'header', name: 'Authorization', prefix: 'Bearer ' }],
+  defaultHeaders: {
+    Accept: 'application/vnd.github+json',
+    'X-GitHub-Api-Version': '2022-11-28',
+  },
+  healthCheck: { method: 'GET', path: '/user' },
+  pagination: { type: 'link' },
+  rateLimit: {
+    headers: {
+      limit: 'x-ratelimit-limit',
+      remaining: 'x-ratelimit-remaining',
+      reset: 'x-ratelimit-reset',
+      retryAfter: 'retry-after',
+    },
+    resetUnit: 'epoch_seconds',
+    alsoStatuses: [403],
+  },
+  errorMessage: 'message',
+  actions: [
+    listRepositories,
+    getRepository,
+    listIssues,
+    getIssue,
+    createIssue,
+    updateIssue,
+    addLabels,
+    createLabel,
+    searchIssues,
+  ],
+});

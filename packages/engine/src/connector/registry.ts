@@ -1,0 +1,140 @@
+import jsonata from 'jsonata';
+import { z } from 'zod';
+import { JoineryError } from '../errors.js';
+import { AUTH_TYPES, type Action, type AuthType, type ConnectorDefinition } from './types.js';
+
+export class ConnectorDefinitionError extends Error {
+  constructor(connectorId: string, field: string, problem: string) {
+    super(`connector "${connectorId}": ${field}: ${problem}`);
+    this.name = 'ConnectorDefinitionError';
+  }
+}
+
+const ID = /^[a-z][a-z0-9-]*$/;
+const ACTION_NAME = /^[a-z][a-z0-9_]*$/;
+
+const definitionShape = z.object({
+  id: z.string().regex(ID, 'lower-case letters, digits and dashes, starting with a letter'),
+  name: z.string().min(1),
+  description: z.string().min(1),
+  docsUrl: z.url(),
+  baseUrl: z.url({ protocol: /^https?$/ }),
+  auth: z
+    .array(z.object({ type: z.enum(AUTH_TYPES) }).loose())
+    .min(1, 'declare at least one auth scheme'),
+  defaultHeaders: z.record(z.string(), z.string()).optional(),
+  healthCheck: z
+    .object({ method: z.enum(['GET', 'HEAD', 'POST']), path: z.string().startsWith('/') })
+    .optional(),
+  pagination: z.object({ type: z.enum(['none', 'link']) }).optional(),
+  errorMessage: z.string().optional(),
+  actions: z.array(z.object({ name: z.string().regex(ACTION_NAME, 'snake_case') }).loose()),
+});
+
+function placeholders(path: string): string[] {
+  return [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string);
+}
+
+function inputFields(action: Action): Set<string> | null {
+  const shape = (action.input as unknown as { shape?: Record<string, unknown> }).shape;
+  return shape ? new Set(Object.keys(shape)) : null;
+}
+
+/** Checks a connector's data at load, so a mistake is found at start-up with its place named. */
+export function validateConnector(connector: ConnectorDefinition): void {
+  const parsed = definitionShape.safeParse(connector);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0] as z.core.$ZodIssue;
+    throw new ConnectorDefinitionError(
+      typeof (connector as { id?: unknown }).id === 'string' ? connector.id : '(no id)',
+      issue.path.join('.') || '(root)',
+      issue.message,
+    );
+  }
+  const seen = new Set<string>();
+  connector.actions.forEach((action, index) => {
+    const field = `actions[${index}] (${action.name})`;
+    if (seen.has(action.name))
+      throw new ConnectorDefinitionError(connector.id, field, 'duplicate action name');
+    seen.add(action.name);
+    if (action.kind !== 'http') return;
+    const fields = inputFields(action);
+    if (!fields)
+      throw new ConnectorDefinitionError(
+        connector.id,
+        `${field}.input`,
+        'an HTTP action needs an object input schema',
+      );
+    const used = [...placeholders(action.request.path), ...(action.request.query ?? [])];
+    if (Array.isArray(action.request.body)) used.push(...(action.request.body as string[]));
+    for (const name of used) {
+      if (!fields.has(name)) {
+        throw new ConnectorDefinitionError(
+          connector.id,
+          `${field}.request`,
+          `uses "${name}", which the input schema does not declare`,
+        );
+      }
+    }
+    if (action.response?.mapping !== undefined) {
+      try {
+        jsonata(action.response.mapping);
+      } catch (error) {
+        throw new ConnectorDefinitionError(
+          connector.id,
+          `${field}.response.mapping`,
+          `not a valid JSONata expression: ${(error as Error).message}`,
+        );
+      }
+    }
+  });
+}
+
+/** The connectors this process knows, validated once at start-up. */
+export class ConnectorRegistry {
+  readonly #connectors = new Map<string, ConnectorDefinition>();
+
+  constructor(connectors: readonly ConnectorDefinition[]) {
+    for (const connector of connectors) {
+      validateConnector(connector);
+      if (this.#connectors.has(connector.id)) {
+        throw new ConnectorDefinitionError(connector.id, 'id', 'registered twice');
+      }
+      this.#connectors.set(connector.id, connector);
+    }
+  }
+
+  list(): ConnectorDefinition[] {
+    return [...this.#connectors.values()];
+  }
+
+  find(id: string): ConnectorDefinition | undefined {
+    return this.#connectors.get(id);
+  }
+
+  get(id: string): ConnectorDefinition {
+    const connector = this.#connectors.get(id);
+    if (!connector) {
+      throw new JoineryError(
+        'not_found',
+        `no connector "${id}". Known connectors: ${[...this.#connectors.keys()].join(', ')}`,
+      );
+    }
+    return connector;
+  }
+}
+
+export function authTypesOf(connector: ConnectorDefinition): AuthType[] {
+  return [...new Set(connector.auth.map((scheme) => scheme.type))];
+}
+
+export function findAction(connector: ConnectorDefinition, name: string): Action {
+  const action = connector.actions.find((candidate) => candidate.name === name);
+  if (!action) {
+    throw new JoineryError(
+      'not_found',
+      `connector "${connector.id}" has no action "${name}". Its actions: ${connector.actions.map((a) => a.name).join(', ')}`,
+    );
+  }
+  return action;
+}

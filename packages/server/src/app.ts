@@ -1,0 +1,453 @@
+import { Readable } from 'node:stream';
+import { OpenAPIHono, createRoute, z, type Hook } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import {
+  JoineryError,
+  describeConnector,
+  isJoineryError,
+  newId,
+  relayableHeaders,
+  summarizeConnector,
+  type Engine,
+  type LogEntry,
+  type Scope,
+} from '@joinery/engine';
+import type { Logger } from 'pino';
+import {
+  actionBody,
+  actionResult,
+  connection,
+  connectionBody,
+  connectorDetail,
+  connectorSummary,
+  errorBody,
+  integration,
+  integrationBody,
+  listOf,
+  logEntry,
+} from './schemas.js';
+
+export interface AppDeps {
+  engine: Engine;
+  store: 'pglite' | 'postgres';
+  version: string;
+  logger: Logger;
+}
+
+export type AppEnv = { Variables: { scope: Scope } };
+
+const TENANT_HEADER = 'joinery-tenant';
+/** Largest JSON body the API reads (the proxy streams and is not bound by it). */
+const MAX_JSON_BODY = 1024 * 1024;
+
+function errorResponse(_c: unknown, error: JoineryError): Response {
+  return new Response(JSON.stringify(error.toJSON()), {
+    status: error.status,
+    headers: { 'content-type': 'application/json' },
+  });
+}
+
+/** Request validation failures become `invalid_input` naming the JSON path, like the engine's own. */
+const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
+  if (result.success) return;
+  const issue = result.error.issues[0];
+  const where = result.target === 'json' ? 'body' : result.target;
+  const path = [
+    where,
+    ...(issue?.path ?? []).map((key) => (typeof key === 'number' ? `[${key}]` : String(key))),
+  ]
+    .join('.')
+    .replace(/\.\[/g, '[');
+  return errorResponse(
+    c,
+    new JoineryError('invalid_input', `${path}: ${issue?.message ?? 'invalid'}`, { path }),
+  );
+};
+
+const errors = {
+  400: { description: 'Invalid input', content: { 'application/json': { schema: errorBody } } },
+  401: {
+    description: 'Missing or wrong secret key',
+    content: { 'application/json': { schema: errorBody } },
+  },
+  404: { description: 'Not found', content: { 'application/json': { schema: errorBody } } },
+};
+const providerErrors = {
+  ...errors,
+  429: { description: 'Rate limited', content: { 'application/json': { schema: errorBody } } },
+  502: {
+    description: 'The provider failed or answered badly',
+    content: { 'application/json': { schema: errorBody } },
+  },
+  504: {
+    description: 'The provider did not answer in time',
+    content: { 'application/json': { schema: errorBody } },
+  },
+};
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const security = [{ secretKey: [] }];
+
+function logView(entry: LogEntry) {
+  return {
+    id: entry.id,
+    at: entry.at.toISOString(),
+    connectionId: entry.connectionId,
+    integration: entry.integrationKey,
+    tenant: entry.tenant,
+    source: entry.source,
+    action: entry.action,
+    method: entry.method,
+    url: entry.url,
+    status: entry.status,
+    durationMs: entry.durationMs,
+    errorCode: entry.errorCode,
+    requestId: entry.requestId,
+  };
+}
+
+export function createApp({ engine, store, version, logger }: AppDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.onError((error, c) => {
+    if (isJoineryError(error)) return errorResponse(c, error);
+    const id = newId('err');
+    logger.error({ err: error, errorId: id, path: c.req.path }, 'unhandled error');
+    return errorResponse(
+      c,
+      new JoineryError(
+        'internal',
+        `Joinery failed to handle this request (error id ${id}); the server log has the details under that id`,
+      ),
+    );
+  });
+  app.notFound((c) =>
+    errorResponse(
+      c,
+      new JoineryError(
+        'not_found',
+        `no route ${c.req.method} ${c.req.path}; see GET /openapi.json for the API`,
+      ),
+    ),
+  );
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'secretKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Joinery secret key (jny_sk_…)',
+  });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/health',
+      summary: 'Liveness and store kind (no auth)',
+      responses: {
+        200: json(
+          z.object({
+            status: z.literal('ok'),
+            version: z.string(),
+            store: z.enum(['pglite', 'postgres']),
+          }),
+          'Up',
+        ),
+      },
+    }),
+    (c) => c.json({ status: 'ok' as const, version, store }, 200),
+  );
+
+  // Everything under /v1 needs the secret key.
+  app.use('/v1/*', async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const environmentId = match ? await engine.secretKeys.authenticate(match[1] as string) : null;
+    if (!environmentId) {
+      return errorResponse(
+        c,
+        new JoineryError(
+          'unauthorized',
+          match
+            ? 'the secret key is not valid (revoked or mistyped). Use the key printed when Joinery first started, or make a new one with `joinery secret-key rotate`.'
+            : 'missing secret key: send `Authorization: Bearer <JOINERY_SECRET_KEY>`',
+        ),
+      );
+    }
+    const tenant = c.req.header(TENANT_HEADER);
+    c.set(
+      'scope',
+      tenant === undefined || tenant === '' ? { environmentId } : { environmentId, tenant },
+    );
+    await next();
+  });
+  // JSON routes read at most MAX_JSON_BODY; the proxy streams and is not bound by it.
+  const jsonBodyLimit = bodyLimit({
+    maxSize: MAX_JSON_BODY,
+    onError: (c) =>
+      errorResponse(
+        c,
+        new JoineryError('invalid_input', `the request body is larger than ${MAX_JSON_BODY} bytes`),
+      ),
+  });
+  app.use('/v1/integrations/*', jsonBodyLimit);
+  app.use('/v1/connections', jsonBodyLimit);
+  app.use('/v1/connections/*', jsonBodyLimit);
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/connectors',
+      summary: 'List the connectors this Joinery knows',
+      security,
+      responses: { 200: json(listOf(connectorSummary), 'Connectors'), 401: errors[401] },
+    }),
+    (c) => c.json({ data: engine.connectors.list().map(summarizeConnector) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/connectors/{id}',
+      summary: 'One connector, with the JSON Schema of each action',
+      security,
+      request: { params: z.object({ id: z.string() }) },
+      responses: { 200: json(connectorDetail, 'Connector'), ...errors },
+    }),
+    (c) => c.json(describeConnector(engine.connectors.get(c.req.valid('param').id)), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/v1/integrations/{key}',
+      summary: 'Create or replace an integration (a connector configured for this environment)',
+      security,
+      request: {
+        params: z.object({ key: z.string() }),
+        body: { content: { 'application/json': { schema: integrationBody } }, required: true },
+      },
+      responses: {
+        200: json(integration, 'Replaced'),
+        201: json(integration, 'Created'),
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const { integration: view, created } = await engine.integrations.put(
+        c.get('scope').environmentId,
+        c.req.valid('param').key,
+        c.req.valid('json'),
+      );
+      return created ? c.json(view, 201) : c.json(view, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/integrations',
+      summary: 'List integrations',
+      security,
+      responses: { 200: json(listOf(integration), 'Integrations'), 401: errors[401] },
+    }),
+    async (c) =>
+      c.json({ data: await engine.integrations.list(c.get('scope').environmentId) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/integrations/{key}',
+      summary: 'One integration',
+      security,
+      request: { params: z.object({ key: z.string() }) },
+      responses: { 200: json(integration, 'Integration'), ...errors },
+    }),
+    async (c) =>
+      c.json(
+        await engine.integrations.get(c.get('scope').environmentId, c.req.valid('param').key),
+        200,
+      ),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/connections',
+      summary:
+        "Connect a tenant with credentials; they are checked with the connector's health check first",
+      security,
+      request: {
+        body: { content: { 'application/json': { schema: connectionBody } }, required: true },
+      },
+      responses: { 201: json(connection, 'Created'), ...providerErrors },
+    }),
+    async (c) => c.json(await engine.connections.create(c.get('scope'), c.req.valid('json')), 201),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/connections',
+      summary: 'List connections (never their credentials)',
+      security,
+      request: {
+        query: z.object({ tenant: z.string().optional(), integration: z.string().optional() }),
+      },
+      responses: { 200: json(listOf(connection), 'Connections'), 401: errors[401] },
+    }),
+    async (c) => {
+      const query = c.req.valid('query');
+      const scope = c.get('scope');
+      if (query.tenant !== undefined && scope.tenant !== undefined && query.tenant !== scope.tenant)
+        return c.json({ data: [] }, 200);
+      const scoped: Scope = query.tenant === undefined ? scope : { ...scope, tenant: query.tenant };
+      const data = await engine.connections.list(
+        scoped,
+        query.integration === undefined ? {} : { integration: query.integration },
+      );
+      return c.json({ data }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/connections/{id}',
+      summary: 'One connection: state, last error, token expiry — never the secret',
+      security,
+      request: { params: z.object({ id: z.string() }) },
+      responses: { 200: json(connection, 'Connection'), ...errors },
+    }),
+    async (c) => c.json(await engine.connections.get(c.get('scope'), c.req.valid('param').id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/connections/{id}',
+      summary: 'Delete a connection and its stored credentials',
+      security,
+      request: { params: z.object({ id: z.string() }) },
+      responses: { 204: { description: 'Deleted' }, ...errors },
+    }),
+    async (c) => {
+      await engine.connections.delete(c.get('scope'), c.req.valid('param').id);
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/connections/{id}/actions/{action}',
+      summary: 'Run an action: input and output validated against its schema',
+      security,
+      request: {
+        params: z.object({ id: z.string(), action: z.string() }),
+        body: { content: { 'application/json': { schema: actionBody } }, required: false },
+      },
+      responses: { 200: json(actionResult, 'Output'), ...providerErrors },
+    }),
+    async (c) => {
+      const { id, action } = c.req.valid('param');
+      const body = (await c.req.json().catch(() => ({}))) as { input?: unknown };
+      const result = await engine.runAction(
+        c.get('scope'),
+        id,
+        action,
+        body.input ?? {},
+        c.req.raw.signal,
+      );
+      return c.json(result, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/logs',
+      summary: 'The request log: every outbound exchange, newest first',
+      security,
+      request: {
+        query: z.object({
+          connection: z.string().optional(),
+          since: z.iso.datetime({ offset: true }).optional(),
+          limit: z.coerce.number().int().min(1).max(1000).optional(),
+          cursor: z.string().optional(),
+        }),
+      },
+      responses: {
+        200: json(
+          z.object({ data: z.array(logEntry), nextCursor: z.string().nullable() }),
+          'Entries',
+        ),
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const query = c.req.valid('query');
+      const page = await engine.logs(c.get('scope'), {
+        ...(query.connection ? { connectionId: query.connection } : {}),
+        ...(query.since ? { since: new Date(query.since) } : {}),
+        ...(query.limit ? { limit: query.limit } : {}),
+        ...(query.cursor ? { cursor: query.cursor } : {}),
+      });
+      return c.json({ data: page.entries.map(logView), nextCursor: page.nextCursor }, 200);
+    },
+  );
+
+  // The proxy streams both ways, so it is a plain route; its OpenAPI entry is registered by hand.
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/v1/proxy/{connectionId}/{path}',
+    summary: "Any method: passthrough to the provider with the connection's credentials",
+    description:
+      "The provider's final answer (2xx–4xx) is relayed as it is. When Joinery gives up (5xx, network, timeout, blocked destination) it answers with its error envelope, the provider's status in `error.details`.",
+    security,
+    request: { params: z.object({ connectionId: z.string(), path: z.string() }) },
+    responses: { 200: { description: "The provider's response" }, ...providerErrors },
+  });
+  app.all('/v1/proxy/:connectionId/*', async (c) => {
+    const connectionId = c.req.param('connectionId');
+    const url = new URL(c.req.url);
+    const prefix = `/v1/proxy/${encodeURIComponent(connectionId)}`;
+    const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) || '/' : '/';
+    const method = c.req.method;
+    const raw = c.req.raw;
+    const body =
+      method === 'GET' || method === 'HEAD' || raw.body === null
+        ? null
+        : Readable.fromWeb(raw.body);
+    const headers: Record<string, string> = {};
+    raw.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    const response = await engine.proxy(c.get('scope'), connectionId, {
+      method,
+      path,
+      search: url.searchParams,
+      headers,
+      body,
+      signal: raw.signal,
+    });
+    const noBody = method === 'HEAD' || response.status === 204 || response.status === 304;
+    if (noBody) response.body.resume();
+    const stream = noBody ? null : (Readable.toWeb(response.body) as unknown as ReadableStream);
+    const out = relayableHeaders(response.headers);
+    out['joinery-request-id'] = response.requestId;
+    return new Response(stream, { status: response.status, headers: out });
+  });
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Joinery API',
+      version,
+      description: 'Production-grade integrations: connections, actions, proxy, request log.',
+    },
+  });
+
+  return app;
+}

@@ -1,0 +1,107 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import pg from 'pg';
+import { lockDataDir } from './data-dir-lock.js';
+import * as schema from './schema.js';
+
+export type Schema = typeof schema;
+/** The one database type shared code is written against: the same queries run on PGlite and PostgreSQL. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+
+export interface Store {
+  readonly kind: 'pglite' | 'postgres';
+  readonly db: Database;
+  close(): Promise<void>;
+}
+
+export type StoreOptions =
+  | { kind: 'pglite'; dataDir: string }
+  /** `dataDir: null` runs PGlite in memory (tests, throwaway demos). */
+  | { kind: 'pglite'; dataDir: null }
+  | { kind: 'postgres'; url: string; poolSize?: number };
+
+const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
+
+// Any fixed number shared by every Joinery process: migrations run under it one process at a time.
+const MIGRATION_LOCK_ID = 0x6a6f696e; // "join"
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  if (options.kind === 'pglite') return openPglite(options.dataDir);
+  return openPostgres(options.url, options.poolSize ?? 10);
+}
+
+async function openPglite(dataDir: string | null): Promise<Store> {
+  const lock = dataDir === null ? null : lockDataDir(dataDir);
+  try {
+    const client = new PGlite(dataDir === null ? undefined : join(dataDir, 'pglite'));
+    await client.waitReady;
+    const db = drizzlePglite({ client, schema });
+    await migratePglite(db, { migrationsFolder });
+    return {
+      kind: 'pglite',
+      db: db as unknown as Database,
+      async close() {
+        try {
+          await client.close();
+        } finally {
+          lock?.release();
+        }
+      },
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // Without a listener an idle client's error (server restart) would crash the process.
+  pool.on('error', (error) => {
+    process.emitWarning(`PostgreSQL pool: ${error.message}`);
+  });
+  try {
+    const client = await pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+      try {
+        await migratePg(drizzlePg({ client, schema }), { migrationsFolder });
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
+      }
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end();
+    throw new Error(
+      `cannot open the PostgreSQL store (${redactUrl(url)}): ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const db = drizzlePg({ client: pool, schema });
+  return {
+    kind: 'postgres',
+    db: db as unknown as Database,
+    close: () => pool.end(),
+  };
+}
+
+/** A database URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable database URL)';
+  }
+}

@@ -1,0 +1,120 @@
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+/** An isolated space of integrations and connections; every secret key belongs to one. */
+export const environments = pgTable('environments', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  createdAt: createdAt(),
+});
+
+/** API secret keys, stored as SHA-256 digests only (the keys are 256-bit random, so no KDF is needed). */
+export const secretKeys = pgTable(
+  'secret_keys',
+  {
+    id: text('id').primaryKey(),
+    environmentId: text('environment_id')
+      .notNull()
+      .references(() => environments.id),
+    keyHash: text('key_hash').notNull(),
+    /** The first characters of the key, so a person can tell keys apart without the key. */
+    hint: text('hint').notNull(),
+    createdAt: createdAt(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('secret_keys_hash_idx').on(t.keyHash)],
+);
+
+/** Encrypted value: AES-256-GCM ciphertext and the id of the key that sealed it. */
+export interface Sealed {
+  keyId: string;
+  data: string;
+}
+
+export const integrations = pgTable(
+  'integrations',
+  {
+    environmentId: text('environment_id')
+      .notNull()
+      .references(() => environments.id),
+    key: text('key').notNull(),
+    connector: text('connector').notNull(),
+    baseUrl: text('base_url'),
+    allowPrivateNetwork: boolean('allow_private_network').notNull().default(false),
+    webhookSecret: jsonb('webhook_secret').$type<Sealed>(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.environmentId, t.key] })],
+);
+
+export interface StoredError {
+  code: string;
+  message: string;
+  at: string;
+}
+
+export const connections = pgTable(
+  'connections',
+  {
+    id: text('id').primaryKey(),
+    environmentId: text('environment_id')
+      .notNull()
+      .references(() => environments.id),
+    integrationKey: text('integration_key').notNull(),
+    tenant: text('tenant').notNull(),
+    authType: text('auth_type').notNull(),
+    credentials: jsonb('credentials').$type<Sealed>().notNull(),
+    state: text('state').notNull().default('healthy'),
+    lastError: jsonb('last_error').$type<StoredError>(),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    tokenExpiresAt: timestamp('token_expires_at', { withTimezone: true }),
+    lastCheckedAt: timestamp('last_checked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('connections_env_tenant_idx').on(t.environmentId, t.tenant),
+    index('connections_env_integration_idx').on(t.environmentId, t.integrationKey),
+  ],
+);
+
+/** One row per outbound exchange. Never holds credentials: URLs are stored with secrets removed. */
+export const requestLog = pgTable(
+  'request_log',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    id: text('id').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    environmentId: text('environment_id').notNull(),
+    connectionId: text('connection_id'),
+    integrationKey: text('integration_key').notNull(),
+    tenant: text('tenant'),
+    source: text('source').notNull(),
+    action: text('action'),
+    method: text('method').notNull(),
+    url: text('url').notNull(),
+    status: integer('status'),
+    durationMs: integer('duration_ms').notNull(),
+    errorCode: text('error_code'),
+    requestId: text('request_id').notNull(),
+  },
+  (t) => [
+    index('request_log_env_at_idx').on(t.environmentId, t.at),
+    index('request_log_connection_idx').on(t.connectionId, t.seq),
+    uniqueIndex('request_log_id_idx').on(t.id),
+  ],
+);
