@@ -159,7 +159,7 @@ export class Connections {
         ) {
           throw new JoineryError(
             'invalid_input',
-            `${connector.name} refused these credentials (${error.message}). Nothing was stored: check the ${input.credentials.type} and try again.`,
+            `${connector.name} refused these credentials (${[error.details?.status, error.details?.message].filter(Boolean).join(' ') || error.code}). Nothing was stored: check the ${input.credentials.type.replace('_', ' ')} and try again.`,
             {
               path: 'body.credentials',
               ...(error.details ? { details: error.details } : {}),

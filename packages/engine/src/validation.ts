@@ -20,8 +20,10 @@ export function parseOrThrow<S extends z.ZodType>(
   if (result.success) return result.data;
   const issue = result.error.issues[0] as z.core.$ZodIssue;
   const path = jsonPath(root, issue.path);
+  // Zod words a missing field as a type mismatch with undefined; say what a person would.
+  const said = /received undefined$/.test(issue.message) ? 'required' : issue.message;
   const prefix = context ? `${context}: ` : '';
-  return failWith(code, `${prefix}${path}: ${issue.message}`, path, result.error.issues.length);
+  return failWith(code, `${prefix}${path}: ${said}`, path, result.error.issues.length);
 }
 
 function failWith(code: ErrorCode, message: string, path: string, issues: number): never {
