@@ -1,5 +1,6 @@
 import {
   bigserial,
+  doublePrecision,
   boolean,
   index,
   integer,
@@ -117,4 +118,70 @@ export const requestLog = pgTable(
     index('request_log_connection_idx').on(t.connectionId, t.seq),
     uniqueIndex('request_log_id_idx').on(t.id),
   ],
+);
+
+/**
+ * Stripe-style idempotency for action calls: the first response to a key is kept and replayed;
+ * the same key with a different request is a conflict. Rows are kept at least 24 hours.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    environmentId: text('environment_id').notNull(),
+    key: text('key').notNull(),
+    /** SHA-256 of what the request asked for (connection, action, input). */
+    requestHash: text('request_hash').notNull(),
+    state: text('state').notNull(),
+    status: integer('status'),
+    response: jsonb('response'),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.environmentId, t.key] }),
+    index('idempotency_keys_expires_idx').on(t.expiresAt),
+  ],
+);
+
+/** Token buckets shared by every process: pre-throttling before the provider has to say 429. */
+export const rateLimitBuckets = pgTable('rate_limit_buckets', {
+  key: text('key').primaryKey(),
+  tokens: doublePrecision('tokens').notNull(),
+  capacity: doublePrecision('capacity').notNull(),
+  refillPerSecond: doublePrecision('refill_per_second').notNull(),
+  /** Until when the provider told us to stop (Retry-After / reset), whatever the bucket holds. */
+  blockedUntil: timestamp('blocked_until', { withTimezone: true }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+});
+
+/** Provider quotas learned from headers (e.g. Salesforce's rolling 24-hour allocation). */
+export const providerQuotas = pgTable(
+  'provider_quotas',
+  {
+    environmentId: text('environment_id').notNull(),
+    integrationKey: text('integration_key').notNull(),
+    name: text('name').notNull(),
+    used: integer('used').notNull(),
+    limit: integer('limit').notNull(),
+    resetsAt: timestamp('resets_at', { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.environmentId, t.integrationKey, t.name] })],
+);
+
+/** Where a provider's answers differ from the declared schema: unknown, missing or re-typed fields. */
+export const schemaDrift = pgTable(
+  'schema_drift',
+  {
+    environmentId: text('environment_id').notNull(),
+    integrationKey: text('integration_key').notNull(),
+    action: text('action').notNull(),
+    path: text('path').notNull(),
+    kind: text('kind').notNull(),
+    example: text('example'),
+    count: integer('count').notNull(),
+    firstSeen: timestamp('first_seen', { withTimezone: true }).notNull(),
+    lastSeen: timestamp('last_seen', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.environmentId, t.integrationKey, t.action, t.path, t.kind] })],
 );
