@@ -142,6 +142,7 @@ export class Connections {
       // Not stored yet: outcomes of the check are not written back.
       state: 'creating',
       credentials: new Secret<Credentials>(input.credentials),
+      refreshable: false,
     };
     if (connector.healthCheck) {
       try {
@@ -258,6 +259,7 @@ export class Connections {
       authType: row.authType as AuthType,
       state: row.state,
       credentials: new Secret(credentials),
+      refreshable: false,
     };
   }
 

@@ -24,6 +24,8 @@ export interface ConnectionContext {
   authType: AuthType;
   state: string;
   credentials: Secret<Credentials>;
+  /** Whether the credentials can be renewed (OAuth with a refresh token or client credentials). */
+  refreshable: boolean;
 }
 
 export interface CallMeta {
@@ -38,9 +40,19 @@ export type OutcomeListener = (
   error: JoineryError | null,
 ) => Promise<void>;
 
+/**
+ * Renews a refreshable connection's credentials after the provider said they expired, replacing
+ * `context.credentials` in place. The request is then sent once more, never more than once.
+ */
+export type CredentialRefresher = (
+  context: ConnectionContext,
+  reason: JoineryError,
+) => Promise<void>;
+
 export interface PipelineOptions {
   /** Largest response body read into memory (actions, health checks). Defaults to 16 MiB. */
   maxBodyBytes?: number;
+  refreshCredentials?: CredentialRefresher;
 }
 
 // RFC 9110 §7.6.1 hop-by-hop headers, plus what carries Joinery's own or the provider's credentials.
@@ -91,6 +103,7 @@ export class CallPipeline {
   readonly #log: RequestLog;
   readonly #onOutcome: OutcomeListener;
   readonly #maxBodyBytes: number;
+  readonly #refresh: CredentialRefresher | undefined;
 
   constructor(
     transport: Transport,
@@ -102,6 +115,7 @@ export class CallPipeline {
     this.#log = log;
     this.#onOutcome = onOutcome;
     this.#maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
+    this.#refresh = options.refreshCredentials;
   }
 
   /** Resolves a path (or a same-origin absolute URL, e.g. a `next` link) below the base URL. */
@@ -220,6 +234,28 @@ export class CallPipeline {
     request: ProviderRequest,
     meta: CallMeta,
   ): Promise<ProviderResponse> {
+    try {
+      return await this.#callOnce(context, request, meta);
+    } catch (error) {
+      // A refreshable credential that the provider calls expired: renew once, then try once more.
+      if (
+        !isJoineryError(error) ||
+        error.code !== 'auth_expired' ||
+        !context.refreshable ||
+        !this.#refresh
+      ) {
+        throw error;
+      }
+      await this.#refresh(context, error);
+      return this.#callOnce(context, request, meta);
+    }
+  }
+
+  async #callOnce(
+    context: ConnectionContext,
+    request: ProviderRequest,
+    meta: CallMeta,
+  ): Promise<ProviderResponse> {
     const search = new URLSearchParams();
     for (const [name, value] of Object.entries(request.query ?? {}))
       if (value !== undefined) search.set(name, String(value));
@@ -243,7 +279,7 @@ export class CallPipeline {
       const text = await readCapped(sent.response.body, this.#maxBodyBytes);
       parsed = parseBody(text, responseHeaders['content-type'], status);
       error = classifyStatus(context.connector, status, responseHeaders, parsed, {
-        refreshable: false,
+        refreshable: context.refreshable,
       });
     } catch (caught) {
       error = isJoineryError(caught) ? caught : transportFailure(caught, url);
@@ -294,7 +330,7 @@ export class CallPipeline {
     const error =
       status === 401 || status >= 500 || status === 429
         ? classifyStatus(context.connector, status, responseHeaders, undefined, {
-            refreshable: false,
+            refreshable: context.refreshable,
           })
         : null;
     this.#record(
