@@ -112,6 +112,10 @@ export const requestLog = pgTable(
     durationMs: integer('duration_ms').notNull(),
     errorCode: text('error_code'),
     requestId: text('request_id').notNull(),
+    /** 1 for the first try of a call, 2 for its first retry, … */
+    attempt: integer('attempt').notNull().default(1),
+    /** Why the pipeline did what it did after this exchange (retry, wait, give up), in words. */
+    decision: text('decision'),
   },
   (t) => [
     index('request_log_env_at_idx').on(t.environmentId, t.at),

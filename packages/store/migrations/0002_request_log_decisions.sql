@@ -1,0 +1,2 @@
+ALTER TABLE "request_log" ADD COLUMN "attempt" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE "request_log" ADD COLUMN "decision" text;
