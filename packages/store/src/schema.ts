@@ -56,6 +56,8 @@ export const integrations = pgTable(
     baseUrl: text('base_url'),
     allowPrivateNetwork: boolean('allow_private_network').notNull().default(false),
     webhookSecret: jsonb('webhook_secret').$type<Sealed>(),
+    /** Overrides of the connector's declared rate limits (e.g. a plan with a higher allowance). */
+    rateLimits: jsonb('rate_limits').$type<unknown[]>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
