@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import {
   bigserial,
   doublePrecision,
@@ -149,15 +150,22 @@ export const idempotencyKeys = pgTable(
   ],
 );
 
-/** Token buckets shared by every process: pre-throttling before the provider has to say 429. */
+/**
+ * Sliding-window send schedules shared by every process: each row keeps the send times (ms since
+ * epoch) of the last `max_requests` requests under one limit, so a new request is scheduled no
+ * earlier than the oldest one leaving the window — pre-throttling before the provider says 429.
+ */
 export const rateLimitBuckets = pgTable('rate_limit_buckets', {
   key: text('key').primaryKey(),
-  tokens: doublePrecision('tokens').notNull(),
-  capacity: doublePrecision('capacity').notNull(),
-  refillPerSecond: doublePrecision('refill_per_second').notNull(),
-  /** Until when the provider told us to stop (Retry-After / reset), whatever the bucket holds. */
-  blockedUntil: timestamp('blocked_until', { withTimezone: true }),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  maxRequests: integer('max_requests').notNull(),
+  windowMs: integer('window_ms').notNull(),
+  slots: doublePrecision('slots')
+    .array()
+    .notNull()
+    .default(sql`'{}'::double precision[]`),
+  /** Until when the provider told us to stop (Retry-After / reset), whatever the window holds. */
+  blockedUntil: doublePrecision('blocked_until'),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
 /** Provider quotas learned from headers (e.g. Salesforce's rolling 24-hour allocation). */
