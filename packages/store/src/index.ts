@@ -4,5 +4,17 @@ export { lockDataDir, DataDirLockedError, LOCK_FILE } from './data-dir-lock.js';
 export type { DataDirLock } from './data-dir-lock.js';
 export { createTestDatabase, TEST_SERVER_URL } from './test-database.js';
 export type { TestDatabase } from './test-database.js';
-export { connections, environments, integrations, requestLog, secretKeys } from './schema.js';
-export type { Sealed, StoredError } from './schema.js';
+export {
+  connectSessions,
+  connections,
+  environments,
+  events,
+  idempotencyKeys,
+  integrations,
+  providerQuotas,
+  rateLimitBuckets,
+  requestLog,
+  schemaDrift,
+  secretKeys,
+} from './schema.js';
+export type { ConnectionSettings, Sealed, StoredError, StoredOAuthClient } from './schema.js';

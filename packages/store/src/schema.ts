@@ -65,6 +65,21 @@ export const integrations = pgTable(
   (t) => [primaryKey({ columns: [t.environmentId, t.key] })],
 );
 
+/** Connection-level values learned from the provider (OAuth token response fields). */
+export interface ConnectionSettings {
+  baseUrl?: string;
+  [key: string]: unknown;
+}
+
+/** An integration's OAuth client; the secret is sealed. */
+export interface StoredOAuthClient {
+  clientId: string;
+  clientSecret: Sealed | null;
+  scopes: string[];
+  authorizationUrl?: string;
+  tokenUrl?: string;
+}
+
 export interface StoredError {
   code: string;
   message: string;
@@ -86,6 +101,12 @@ export const connections = pgTable(
     lastError: jsonb('last_error').$type<StoredError>(),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     tokenExpiresAt: timestamp('token_expires_at', { withTimezone: true }),
+    tokenIssuedAt: timestamp('token_issued_at', { withTimezone: true }),
+    /** When the token manager should renew the token (ahead of expiry), or null. */
+    refreshDueAt: timestamp('refresh_due_at', { withTimezone: true }),
+    refreshFailures: integer('refresh_failures').notNull().default(0),
+    /** Values a provider's token response sets for this connection, e.g. Salesforce's instance URL. */
+    settings: jsonb('settings').$type<ConnectionSettings>().notNull().default({}),
     lastCheckedAt: timestamp('last_checked_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -93,6 +114,7 @@ export const connections = pgTable(
   (t) => [
     index('connections_env_tenant_idx').on(t.environmentId, t.tenant),
     index('connections_env_integration_idx').on(t.environmentId, t.integrationKey),
+    index('connections_refresh_due_idx').on(t.refreshDueAt),
   ],
 );
 
@@ -198,4 +220,57 @@ export const schemaDrift = pgTable(
     lastSeen: timestamp('last_seen', { withTimezone: true }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.environmentId, t.integrationKey, t.action, t.path, t.kind] })],
+);
+
+/** Hosted Connect sessions: single-use links that run an OAuth flow for one tenant. */
+export const connectSessions = pgTable(
+  'connect_sessions',
+  {
+    id: text('id').primaryKey(),
+    environmentId: text('environment_id')
+      .notNull()
+      .references(() => environments.id),
+    integrationKey: text('integration_key').notNull(),
+    tenant: text('tenant').notNull(),
+    /** Set for a reconnect session: re-authorise this connection in place. */
+    connectionId: text('connection_id'),
+    tokenHash: text('token_hash').notNull(),
+    token: jsonb('token').$type<Sealed>().notNull(),
+    origin: text('origin'),
+    status: text('status').notNull().default('pending'),
+    stateHash: text('state_hash'),
+    codeVerifier: jsonb('code_verifier').$type<Sealed>(),
+    browserBindingHash: text('browser_binding_hash'),
+    resultConnectionId: text('result_connection_id'),
+    lastError: jsonb('last_error').$type<StoredError>(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('connect_sessions_token_idx').on(t.tokenHash),
+    uniqueIndex('connect_sessions_state_idx').on(t.stateHash),
+    index('connect_sessions_connection_idx').on(t.connectionId),
+  ],
+);
+
+/** Connection lifecycle events (`connection.created`, `connection.needs_reauth`, …). */
+export const events = pgTable(
+  'events',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    id: text('id').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    environmentId: text('environment_id').notNull(),
+    type: text('type').notNull(),
+    connectionId: text('connection_id'),
+    integrationKey: text('integration_key').notNull(),
+    tenant: text('tenant'),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [
+    uniqueIndex('events_id_idx').on(t.id),
+    index('events_env_seq_idx').on(t.environmentId, t.seq),
+    index('events_connection_idx').on(t.connectionId, t.seq),
+  ],
 );
