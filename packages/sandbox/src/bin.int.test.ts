@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_TOKEN } from './github/options.js';
+import { SALESFORCE_DEMO_TOKEN } from './salesforce/options.js';
+import { SLACK_DEMO_TOKEN } from './slack/options.js';
 
 // The compiled CLI, built by the global setup (tsc -b).
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
@@ -42,6 +44,15 @@ describe('joinery-sandbox CLI', () => {
       headers: { authorization: `Bearer ${DEMO_TOKEN}` },
     });
     expect(response.status).toBe(200);
+    expect(cli.output().stdout).toContain(SLACK_DEMO_TOKEN);
+    const slack = await fetch(`${url}/slack/api/auth.test`, {
+      headers: { authorization: `Bearer ${SLACK_DEMO_TOKEN}` },
+    });
+    expect(((await slack.json()) as { ok: boolean }).ok).toBe(true);
+    const salesforce = await fetch(`${url}/salesforce/services/data/v62.0/limits`, {
+      headers: { authorization: `Bearer ${SALESFORCE_DEMO_TOKEN}` },
+    });
+    expect(salesforce.status).toBe(200);
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
   });
@@ -63,6 +74,11 @@ describe('joinery-sandbox CLI', () => {
       'GET   /user/repos',
       'POST   /_sandbox/faults',
       'reset_mid_body',
+      'POST  /api/oauth.v2.access',
+      'TEN_SECONDLY_ROLLING',
+      '/crm/v3/objects/{contacts|companies}/search',
+      'REQUEST_LIMIT_EXCEEDED',
+      'sandbox_deny=1',
     ])
       expect(stdout).toContain(text);
   });

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { CliUsageError, HELP, parseCliArgs } from './cli-args.js';
 import { DEMO_LOGIN, DEMO_TOKEN } from './github/options.js';
+import { HUBSPOT_DEMO_CLIENT_ID, HUBSPOT_DEMO_TOKEN } from './hubspot/options.js';
+import { SALESFORCE_DEMO_CLIENT_ID, SALESFORCE_DEMO_TOKEN } from './salesforce/options.js';
+import { SLACK_DEMO_CLIENT_ID, SLACK_DEMO_TOKEN } from './slack/options.js';
 import { startSandbox } from './sandbox.js';
 
 /** The usual exit code for a wrong command line (bash builtins, getopt-based tools). */
@@ -28,18 +31,7 @@ async function main(): Promise<void> {
   }
 
   const sandbox = await startSandbox({ port: command.port, host: command.host });
-  process.stdout.write(
-    [
-      `Joinery sandbox listening on ${sandbox.url}`,
-      `  GitHub API:  ${sandbox.url}/github`,
-      `  Demo token:  ${DEMO_TOKEN} (user ${DEMO_LOGIN})`,
-      `  Try:         curl -H "Authorization: Bearer ${DEMO_TOKEN}" ${sandbox.url}/github/user`,
-      `  Control API: ${sandbox.url}/_sandbox (faults, recorded requests, reset)`,
-      'Stop with Ctrl-C.',
-      '',
-    ].join('\n'),
-  );
-
+  // Listen for signals before announcing the URL: whoever reads the banner may stop us at once.
   const stop = (signal: NodeJS.Signals) => {
     process.stdout.write(`Received ${signal}, stopping.\n`);
     setTimeout(() => process.exit(1), STOP_TIMEOUT_MS).unref();
@@ -53,6 +45,24 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  process.stdout.write(
+    [
+      `Joinery sandbox listening on ${sandbox.url}`,
+      `  GitHub API:  ${sandbox.url}/github`,
+      `  Demo token:  ${DEMO_TOKEN} (user ${DEMO_LOGIN})`,
+      `  Try:         curl -H "Authorization: Bearer ${DEMO_TOKEN}" ${sandbox.url}/github/user`,
+      `  Slack API:   ${sandbox.url}/slack/api/<method>`,
+      `  Demo token:  ${SLACK_DEMO_TOKEN} (OAuth client_id ${SLACK_DEMO_CLIENT_ID})`,
+      `  HubSpot API: ${sandbox.url}/hubspot/crm/v3/objects/contacts`,
+      `  Demo token:  ${HUBSPOT_DEMO_TOKEN} (OAuth client_id ${HUBSPOT_DEMO_CLIENT_ID})`,
+      `  Salesforce:  ${sandbox.url}/salesforce (instance URL)`,
+      `  Demo token:  ${SALESFORCE_DEMO_TOKEN} (OAuth client_id ${SALESFORCE_DEMO_CLIENT_ID})`,
+      '  Client secrets and every route: joinery-sandbox --help',
+      `  Control API: ${sandbox.url}/_sandbox (faults, recorded requests, reset)`,
+      'Stop with Ctrl-C.',
+      '',
+    ].join('\n'),
+  );
 }
 
 main().catch((error: unknown) => {

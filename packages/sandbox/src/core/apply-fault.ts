@@ -15,8 +15,8 @@ export interface FaultContext {
 }
 
 /**
- * The first half of a JSON text. A strict prefix of an object or array never parses, and GitHub
- * bodies are always one of those; an empty body becomes `{"`.
+ * The first half of a JSON text. A strict prefix of an object or array never parses, and every
+ * provider's bodies are one of those (Salesforce's errors are arrays); an empty body becomes `{"`.
  */
 export function truncateJson(body: string): string {
   if (body.length < 2) return '{"';

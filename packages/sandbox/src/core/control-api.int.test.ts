@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_TOKEN } from '../github/options.js';
+import { HUBSPOT_DEMO_TOKEN } from '../hubspot/options.js';
+import { SLACK_DEMO_TOKEN } from '../slack/options.js';
 import { startSandbox, type Sandbox } from '../index.js';
 import type { RecordedRequest } from './request-log.js';
 
@@ -119,6 +121,48 @@ describe('HTTP control API', () => {
     expect(requests.some((r) => r.path.startsWith('/_sandbox'))).toBe(false);
   });
 
+  it('scopes faults to a provider and records every provider, secrets fingerprinted', async () => {
+    const armed = await post('/faults', {
+      provider: 'hubspot',
+      path: '/crm/v3/objects/contacts',
+      fault: { kind: 'status', status: 503 },
+    });
+    expect(armed.status).toBe(201);
+    // Same path on another provider: not matched.
+    expect(
+      (await fetch(`${sandbox.url}/github/crm/v3/objects/contacts`, { headers: auth })).status,
+    ).toBe(404);
+    const hubspot = await fetch(`${sandbox.url}/hubspot/crm/v3/objects/contacts`, {
+      headers: { authorization: `Bearer ${HUBSPOT_DEMO_TOKEN}` },
+    });
+    expect(hubspot.status).toBe(503);
+    await (
+      await fetch(`${sandbox.url}/salesforce/services/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=refresh_token&client_id=x&client_secret=very-secret&refresh_token=5Aep861secret',
+      })
+    ).arrayBuffer();
+    await (
+      await fetch(`${sandbox.url}/slack/api/auth.test`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `token=${SLACK_DEMO_TOKEN}`,
+      })
+    ).arrayBuffer();
+
+    const text = await (await fetch(`${control}/requests`)).text();
+    for (const secret of [HUBSPOT_DEMO_TOKEN, 'very-secret', '5Aep861secret', SLACK_DEMO_TOKEN])
+      expect(text).not.toContain(secret);
+    const { requests } = JSON.parse(text) as { requests: RecordedRequest[] };
+    expect(requests.map((r) => [r.provider, r.fault, r.status, r.tokenLogin])).toEqual([
+      ['github', null, 404, 'octocat'],
+      ['hubspot', 'status', 503, 'private-app'],
+      ['salesforce', null, 400, null],
+      ['slack', null, 200, 'joinery-bot'],
+    ]);
+  });
+
   it('resets data, faults and recordings with POST /_sandbox/reset', async () => {
     const created = (await (
       await fetch(`${api}/repos/octocat/hello-world/issues`, {
@@ -141,13 +185,20 @@ describe('HTTP control API', () => {
     const wrongMethod = await fetch(`${control}/reset`);
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('POST');
-    const index = (await (await fetch(control)).json()) as { routes: Record<string, string> };
+    const index = (await (await fetch(control)).json()) as {
+      routes: Record<string, string>;
+      providers: Record<string, { prefix: string; description: string }>;
+    };
     expect(Object.keys(index.routes)).toContain('POST /_sandbox/faults');
+    expect(Object.keys(index.providers)).toEqual(['github', 'slack', 'hubspot', 'salesforce']);
+    expect(index.providers['salesforce']?.prefix).toBe('/salesforce');
   });
 
   it('answers paths outside any provider with a 404 that names the providers', async () => {
-    const response = await fetch(`${sandbox.url}/slack/api/chat.postMessage`);
+    const response = await fetch(`${sandbox.url}/stripe/v1/charges`);
     expect(response.status).toBe(404);
-    expect(((await response.json()) as { message: string }).message).toContain('/github');
+    const { message } = (await response.json()) as { message: string };
+    for (const prefix of ['/github', '/slack', '/hubspot', '/salesforce'])
+      expect(message).toContain(prefix);
   });
 });

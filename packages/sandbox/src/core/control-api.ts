@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InvalidFaultRuleError, validateFaultRule, type FaultScheduleInternal } from './faults.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
+import type { Provider } from './provider.js';
 import type { RequestLog } from './request-log.js';
 import { sendJson } from './send.js';
 
@@ -10,6 +11,7 @@ export interface ControlDeps {
   faults: FaultScheduleInternal;
   log: RequestLog;
   reset(): void;
+  providers: readonly Pick<Provider, 'name' | 'prefix' | 'description'>[];
 }
 
 /** What `GET /_sandbox` answers: the control API describing itself. */
@@ -17,7 +19,7 @@ const INDEX = {
   routes: {
     'GET /_sandbox/faults': 'Armed fault rules.',
     'POST /_sandbox/faults':
-      'Arm a rule: {"method"?: "POST", "path"?: "/user/repos" | {"regex": "^/repos/"}, "provider"?: "github", "fault": {"kind": …}, "times"?: 1 | "Infinity"}.',
+      'Arm a rule: {"method"?: "POST", "path"?: "/user/repos" | {"regex": "^/repos/"}, "provider"?: "github" | "slack" | "hubspot" | "salesforce", "fault": {"kind": …}, "times"?: 1 | "Infinity"}. The path is matched after the provider prefix.',
     'DELETE /_sandbox/faults': 'Disarm every rule.',
     'GET /_sandbox/requests':
       'Recorded requests (credentials as sha256 fingerprints) and counts per "METHOD /path".',
@@ -34,6 +36,12 @@ const INDEX = {
     hang: '{"kind":"hang"}',
     malformed: '{"kind":"malformed"}',
     empty: '{"kind":"empty"}',
+  },
+  providerFaults: {
+    status:
+      'Without "body", the provider\'s own error envelope for the status: Slack {"ok":false,"error":…}, HubSpot {"status":"error",…,"category"}, Salesforce [{"message","errorCode"}]. A 3xx on an OAuth authorize path is the user declining (redirect with error=access_denied); a 400 on a token endpoint is a dead refresh token in that provider\'s shape.',
+    rate_limit:
+      'GitHub: primary 403 (or secondary with retryAfter). Slack: 429, Retry-After retryAfter (default 30), "ratelimited". HubSpot: 429 TEN_SECONDLY_ROLLING, remaining 0, Retry-After only if retryAfter is given. Salesforce: 403 REQUEST_LIMIT_EXCEEDED, api-usage=M/M.',
   },
 };
 
@@ -52,7 +60,12 @@ export async function handleControl(
   switch (path) {
     case CONTROL_PREFIX:
     case `${CONTROL_PREFIX}/`:
-      return sendJson(res, 200, INDEX);
+      return sendJson(res, 200, {
+        providers: Object.fromEntries(
+          deps.providers.map((p) => [p.name, { prefix: p.prefix, description: p.description }]),
+        ),
+        ...INDEX,
+      });
 
     case `${CONTROL_PREFIX}/faults`:
       if (method === 'GET')

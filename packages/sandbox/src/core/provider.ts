@@ -28,6 +28,8 @@ export interface Provider {
   name: string;
   /** Path prefix, e.g. `/github`. */
   prefix: string;
+  /** One line for `GET /_sandbox`: what is simulated and how to authenticate. */
+  description: string;
   handle(request: ProviderRequest): ProviderResponse;
   /** An error response with this status, in the provider's wire format. */
   statusFault(
@@ -39,8 +41,11 @@ export interface Provider {
     request: ProviderRequest,
     fault: Extract<Fault, { kind: 'rate_limit' }>,
   ): ProviderResponse;
-  /** Who the request authenticates as, for the request log; `null` if nobody. */
-  identify(headers: IncomingHttpHeaders): string | null;
+  /**
+   * Who the request authenticates as, for the request log; `null` if nobody. `body` is there for
+   * providers that take credentials in the form (Slack's `token`).
+   */
+  identify(headers: IncomingHttpHeaders, body: Buffer): string | null;
   /** Back to the seeded state: data, rate-limit windows. */
   reset(): void;
 }

@@ -29,6 +29,43 @@ describe('request log', () => {
     expect(recorded.body).toBeNull();
   });
 
+  it('fingerprints credentials sent in forms, JSON bodies and queries (Slack tokens, OAuth grants)', () => {
+    const log = createRequestLog();
+    const entry = (body: string, type: string, query = '') =>
+      log.record({
+        method: 'POST',
+        path: '/slack/api/oauth.v2.access',
+        provider: 'slack',
+        query: new URLSearchParams(query),
+        headers: { 'content-type': type },
+        tokenLogin: null,
+        body: Buffer.from(body),
+      });
+    const form = entry(
+      'client_id=app&client_secret=s3cret&code=c0de&grant_type=authorization_code',
+      'application/x-www-form-urlencoded',
+      'token=xoxb-in-query&channel=C1',
+    );
+    expect(form.body).toEqual({
+      client_id: 'app',
+      client_secret: fingerprint('s3cret'),
+      code: fingerprint('c0de'),
+      grant_type: 'authorization_code',
+    });
+    expect(form.query).toEqual({ token: fingerprint('xoxb-in-query'), channel: 'C1' });
+    const json = entry(
+      '{"refresh_token":"r3fresh","nested":{"access_token":"acc3ss"},"text":"hi"}',
+      'application/json',
+    );
+    expect(json.body).toEqual({
+      refresh_token: fingerprint('r3fresh'),
+      nested: { access_token: fingerprint('acc3ss') },
+      text: 'hi',
+    });
+    for (const secret of ['s3cret', 'c0de', 'xoxb-in-query', 'r3fresh', 'acc3ss'])
+      expect(JSON.stringify(log.requests)).not.toContain(secret);
+  });
+
   it('counts per method and path and forgets everything on clear()', () => {
     const log = createRequestLog();
     const entry = (method: string, path: string, body = '') => ({

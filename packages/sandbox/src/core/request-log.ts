@@ -13,12 +13,16 @@ export interface RecordedRequest {
   path: string;
   /** The provider that got it (`github`), or `null` if no provider is mounted there. */
   provider: string | null;
+  /** Credential parameters (Slack's `token`, OAuth's `code`…) are fingerprints. */
   query: Record<string, string | string[]>;
   /** Lower-case names; `authorization`, `proxy-authorization` and `cookie` are fingerprints. */
   headers: Record<string, string>;
   /** The login the credentials belong to, or `null` if none or unknown. */
   tokenLogin: string | null;
-  /** Parsed JSON body, the raw text if it is not JSON, or `null` if empty (first 16 KiB). */
+  /**
+   * Parsed JSON body, a form body as an object, the raw text otherwise, or `null` if empty
+   * (first 16 KiB). Credential fields (see {@link SECRET_FIELDS}) are fingerprints.
+   */
   body: unknown;
   /** The fault applied to it, if any. */
   fault: FaultKind | null;
@@ -27,6 +31,22 @@ export interface RecordedRequest {
 }
 
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+/**
+ * Body and query fields that carry credentials: Slack takes `token` as a form field, and OAuth
+ * token requests send codes, refresh tokens and client secrets in the form (RFC 6749 §4.1.3, §6).
+ */
+export const SECRET_FIELDS: ReadonlySet<string> = new Set([
+  'token',
+  'access_token',
+  'refresh_token',
+  'client_secret',
+  'code',
+  'code_verifier',
+  'password',
+  'id_token',
+  'assertion',
+  'client_assertion',
+]);
 const MAX_RECORDED_BODY = 16 * 1024;
 /** Past this the oldest requests are dropped, so a long benchmark cannot exhaust memory. */
 export const MAX_RECORDED_REQUESTS = 10_000;
@@ -53,11 +73,31 @@ export function redactHeaders(headers: IncomingHttpHeaders): Record<string, stri
   return out;
 }
 
-function recordedBody(body: Buffer): unknown {
+/** Replaces credential fields, at any depth, with their fingerprints. */
+function redactFields(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactFields);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, field]) => [
+      key,
+      SECRET_FIELDS.has(key) && typeof field === 'string'
+        ? fingerprint(field)
+        : redactFields(field),
+    ]),
+  );
+}
+
+function recordedBody(body: Buffer, headers: IncomingHttpHeaders): unknown {
   if (body.length === 0) return null;
   const text = body.subarray(0, MAX_RECORDED_BODY).toString('utf8');
+  if (
+    String(headers['content-type'] ?? '')
+      .toLowerCase()
+      .startsWith('application/x-www-form-urlencoded')
+  )
+    return queryObject(new URLSearchParams(text));
   try {
-    return JSON.parse(text) as unknown;
+    return redactFields(JSON.parse(text) as unknown);
   } catch {
     return text;
   }
@@ -66,7 +106,9 @@ function recordedBody(body: Buffer): unknown {
 function queryObject(query: URLSearchParams): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const key of new Set(query.keys())) {
-    const values = query.getAll(key);
+    const values = query
+      .getAll(key)
+      .map((value) => (SECRET_FIELDS.has(key) ? fingerprint(value) : value));
     out[key] = values.length === 1 && values[0] !== undefined ? values[0] : values;
   }
   return out;
@@ -109,7 +151,7 @@ export function createRequestLog(): RequestLog {
         query: queryObject(entry.query),
         headers: redactHeaders(entry.headers),
         tokenLogin: entry.tokenLogin,
-        body: recordedBody(entry.body),
+        body: recordedBody(entry.body, entry.headers),
         fault: null,
         status: null,
       };

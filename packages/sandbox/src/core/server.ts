@@ -56,7 +56,7 @@ export async function startServer(options: {
     const path = url.pathname;
     const method = (req.method ?? 'GET').toUpperCase();
     if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) {
-      return handleControl(req, res, path, { faults, log, reset });
+      return handleControl(req, res, path, { faults, log, reset, providers });
     }
 
     const hostHeader = req.headers.host ?? new URL(sandboxUrl).host;
@@ -77,7 +77,7 @@ export async function startServer(options: {
       provider: provider?.name ?? null,
       query: url.searchParams,
       headers: req.headers,
-      tokenLogin: provider?.identify(req.headers) ?? null,
+      tokenLogin: provider?.identify(req.headers, body) ?? null,
       body,
     });
 

@@ -139,6 +139,8 @@ export function createGitHubProvider(options?: GitHubSandboxOptions): Provider {
   return {
     name: 'github',
     prefix: '/github',
+    description:
+      'GitHub REST API (2022-11-28): user, repositories, issues. "Authorization: Bearer <token>".',
 
     handle(request) {
       const id = requestId();
