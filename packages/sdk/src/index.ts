@@ -1,1 +1,37 @@
-export {};
+// The public surface of @joinery/sdk. Listed one by one: what is not here is not promised.
+export { createClient } from './client.js';
+export type { ClientOptions, JoineryClient } from './client.js';
+export { ERROR_CODES, JoineryError, isErrorCode, isJoineryError } from './errors.js';
+export type { ErrorCode, JoineryErrorInit, UnknownErrorCode } from './errors.js';
+export type {
+  ActionResult,
+  ActionSummary,
+  ApiKeyCredentials,
+  AuthType,
+  BasicCredentials,
+  BearerCredentials,
+  CallOptions,
+  ConnectSession,
+  ConnectSessionInput,
+  Connection,
+  ConnectionInput,
+  ConnectionState,
+  Connector,
+  ConnectorAction,
+  ConnectorSummary,
+  Credentials,
+  Health,
+  Integration,
+  IntegrationInput,
+  IntegrationOAuthInput,
+  JsonSchema,
+  ListConnectionsParams,
+  ListLogsParams,
+  LogEntry,
+  LogSource,
+  OAuth2ClientCredentials,
+  Page,
+  ProxyOptions,
+  QueryValue,
+  RunActionOptions,
+} from './types.js';
