@@ -1,7 +1,17 @@
 import type { ConnectorDefinition } from '@joinery/engine';
 import { github } from './github/connector.js';
+import { hubspot } from './hubspot/connector.js';
+import { oauth2 } from './oauth2/connector.js';
+import { salesforce } from './salesforce/connector.js';
+import { slack } from './slack/connector.js';
 
-export { github };
+export { github, hubspot, oauth2, salesforce, slack };
 
 /** Every connector shipped with Joinery. */
-export const builtInConnectors: readonly ConnectorDefinition[] = [github];
+export const builtInConnectors: readonly ConnectorDefinition[] = [
+  github,
+  slack,
+  hubspot,
+  salesforce,
+  oauth2,
+];

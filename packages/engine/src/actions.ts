@@ -1,9 +1,11 @@
 import jsonata from 'jsonata';
-import type { Action, ActionContext, HttpAction } from './connector/types.js';
+import type { Action, ActionContext, HttpAction, Pagination } from './connector/types.js';
+import { readPath } from './outbound/classify.js';
 import { JoineryError } from './errors.js';
 import { parseLinkHeader } from './outbound/headers.js';
-import type { CallPipeline, ConnectionContext } from './outbound/pipeline.js';
-import type { ProviderRequest } from './outbound/types.js';
+import type { CallMeta, CallPipeline, ConnectionContext } from './outbound/pipeline.js';
+import type { ProviderRequest, ProviderResponse } from './outbound/types.js';
+import { findingsFromIssues, unknownFields, type SchemaDriftRecorder } from './schema-drift.js';
 import { parseOrThrow } from './validation.js';
 
 /** Most pages an HTTP action follows, whatever its limit: a safety cap, not a tuning knob. */
@@ -26,7 +28,7 @@ function buildRequest(
   input: Record<string, unknown>,
   skip: ReadonlySet<string>,
 ): ProviderRequest {
-  const { method, path, query = [], body } = action.request;
+  const { method, path, query = [], body, rename = {} } = action.request;
   const used = new Set([...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string));
   const request: ProviderRequest = { method, path: fillPath(path, input) };
   const queryValues: Record<string, string | number | boolean | undefined> = {};
@@ -35,49 +37,110 @@ function buildRequest(
     if (skip.has(name)) continue;
     const value = input[name];
     if (value !== undefined && value !== null)
-      queryValues[name] = Array.isArray(value)
+      queryValues[rename[name] ?? name] = Array.isArray(value)
         ? value.join(',')
         : (value as string | number | boolean);
   }
   if (Object.keys(queryValues).length > 0) request.query = queryValues;
-  if (body !== undefined) {
+  if (body !== undefined && !Array.isArray(body) && typeof body === 'object' && 'field' in body) {
+    used.add(body.field);
+    request.json = input[body.field] ?? {};
+  } else if (body !== undefined) {
     const fields =
       body === 'rest'
         ? Object.keys(input).filter((name) => !used.has(name) && !skip.has(name))
         : body;
     const json: Record<string, unknown> = {};
-    for (const name of fields) if (input[name] !== undefined) json[name] = input[name];
+    for (const name of fields)
+      if (input[name] !== undefined) json[rename[name] ?? name] = input[name];
     request.json = json;
   }
   return request;
 }
 
+/** The request for the page after `response`, or null on the last page. */
+function nextPage(
+  pagination: Pagination,
+  first: ProviderRequest,
+  response: ProviderResponse,
+): ProviderRequest | null {
+  switch (pagination.type) {
+    case 'link': {
+      const url = parseLinkHeader(response.headers.link).next;
+      return url ? { method: first.method, path: url } : null;
+    }
+    case 'cursor': {
+      const cursor = readPath(response.body, pagination.nextCursorPath);
+      if (typeof cursor !== 'string' && typeof cursor !== 'number') return null;
+      if (cursor === '') return null;
+      if (first.json !== undefined && typeof first.json === 'object' && first.json !== null) {
+        return {
+          ...first,
+          json: { ...(first.json as Record<string, unknown>), [pagination.cursorParam]: cursor },
+        };
+      }
+      return { ...first, query: { ...first.query, [pagination.cursorParam]: cursor } };
+    }
+    case 'next_url': {
+      const url = readPath(response.body, pagination.nextUrlPath);
+      return typeof url === 'string' && url !== ''
+        ? { method: 'GET', path: url, ...(first.headers ? { headers: first.headers } : {}) }
+        : null;
+    }
+    case 'none':
+      return null;
+  }
+}
+
 export class ActionRunner {
   readonly #pipeline: CallPipeline;
 
-  constructor(pipeline: CallPipeline) {
+  readonly #drift: SchemaDriftRecorder | undefined;
+
+  constructor(pipeline: CallPipeline, drift?: SchemaDriftRecorder) {
     this.#pipeline = pipeline;
+    this.#drift = drift;
   }
 
   async run(
     context: ConnectionContext,
     action: Action,
     rawInput: unknown,
-    signal?: AbortSignal,
+    options: { signal?: AbortSignal; timeoutMs?: number; idempotencyKey?: string } = {},
   ): Promise<ActionResult> {
     const input = parseOrThrow(action.input, rawInput ?? {}, 'input') as Record<string, unknown>;
-    const meta = { source: 'action' as const, action: action.name, ...(signal ? { signal } : {}) };
+    const { signal } = options;
+    const meta: CallMeta = {
+      source: 'action',
+      action: action.name,
+      ...(signal ? { signal } : {}),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    };
+    const header = context.connector.idempotencyHeader;
+    const idempotencyHeaders: Record<string, string> =
+      header && options.idempotencyKey ? { [header]: options.idempotencyKey } : {};
     let requestId: string | null = null;
     let result: unknown;
     if (action.kind === 'http') {
-      ({ result, requestId } = await this.#runHttp(context, action, input, meta));
+      ({ result, requestId } = await this.#runHttp(
+        context,
+        action,
+        input,
+        meta,
+        idempotencyHeaders,
+      ));
     } else {
       const actionContext: ActionContext = {
         connectionId: context.id,
         tenant: context.tenant,
         signal: signal ?? new AbortController().signal,
+        ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
         request: async (request) => {
-          const response = await this.#pipeline.call(context, request, meta);
+          const response = await this.#pipeline.call(
+            context,
+            { ...request, headers: { ...idempotencyHeaders, ...request.headers } },
+            meta,
+          );
           requestId = response.requestId;
           return response;
         },
@@ -85,6 +148,17 @@ export class ActionRunner {
       result = await action.run(actionContext, input);
     }
     // A 2xx whose body does not match the declared output is never returned as data.
+    const checked = action.output.safeParse(result);
+    this.#drift?.record(
+      context.environmentId,
+      context.integrationKey,
+      action.name,
+      checked.success
+        ? unknownFields(action.output, result)
+        : findingsFromIssues(checked.error.issues, result),
+    );
+    if (checked.success) return { output: checked.data, requestId };
+    // Throws: a 2xx whose body does not match the declared output is never returned as data.
     const output = parseOrThrow(
       action.output,
       result,
@@ -99,22 +173,29 @@ export class ActionRunner {
     context: ConnectionContext,
     action: HttpAction,
     input: Record<string, unknown>,
-    meta: { source: 'action'; action: string; signal?: AbortSignal },
+    meta: CallMeta,
+    idempotencyHeaders: Record<string, string>,
   ): Promise<{ result: unknown; requestId: string | null }> {
     const paginate = action.paginate;
     const limitField = paginate?.limitField ?? 'limit';
     const max = paginate?.maxItems ?? 1000;
     const limit = Math.min(Number(input[limitField] ?? paginate?.defaultLimit ?? 100), max);
     const request = buildRequest(action, input, paginate ? new Set([limitField]) : new Set());
+    if (Object.keys(idempotencyHeaders).length > 0) request.headers = { ...idempotencyHeaders };
     if (paginate?.pageSizeField && input[paginate.pageSizeField] === undefined) {
-      request.query = {
-        ...request.query,
-        [paginate.pageSizeField]: Math.min(limit, paginate.maxPageSize ?? 100),
-      };
+      const wireName = action.request.rename?.[paginate.pageSizeField] ?? paginate.pageSizeField;
+      const size = Math.min(limit, paginate.maxPageSize ?? 100);
+      // A search sends its page size in the JSON body, a list in the query.
+      if (request.json !== undefined && typeof request.json === 'object' && request.json !== null) {
+        request.json = { ...(request.json as Record<string, unknown>), [wireName]: size };
+      } else {
+        request.query = { ...request.query, [wireName]: size };
+      }
     }
     let requestId: string | null = null;
     let body: unknown;
-    if (!paginate || context.connector.pagination?.type !== 'link') {
+    const pagination = context.connector.pagination ?? { type: 'none' };
+    if (!paginate || pagination.type === 'none') {
       const response = await this.#pipeline.call(context, request, meta);
       requestId = response.requestId;
       body = response.body;
@@ -124,19 +205,19 @@ export class ActionRunner {
       for (let page = 0; next && items.length < limit && page < MAX_PAGES; page++) {
         const response = await this.#pipeline.call(context, next, meta);
         requestId = response.requestId;
-        if (!Array.isArray(response.body)) {
+        const pageItems =
+          paginate.itemsPath === undefined
+            ? response.body
+            : readPath(response.body, paginate.itemsPath);
+        if (!Array.isArray(pageItems)) {
           throw new JoineryError(
             'malformed_response',
-            `${context.connector.name} answered page ${page + 1} of "${action.name}" without a list`,
-            {
-              requestId: response.requestId,
-              connectionId: context.id,
-            },
+            `${context.connector.name} answered page ${page + 1} of "${action.name}" without a list${paginate.itemsPath ? ` at "${paginate.itemsPath}"` : ''}`,
+            { requestId: response.requestId, connectionId: context.id },
           );
         }
-        items.push(...(response.body as unknown[]));
-        const nextUrl = parseLinkHeader(response.headers.link).next;
-        next = nextUrl ? { method: request.method, path: nextUrl } : null;
+        items.push(...(pageItems as unknown[]));
+        next = nextPage(pagination, request, response);
       }
       body = items.slice(0, limit);
     }

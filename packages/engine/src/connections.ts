@@ -2,13 +2,16 @@ import { and, asc, eq, type SQL } from 'drizzle-orm';
 import { connections, type Database, type StoredError } from '@joinery/store';
 import { z } from 'zod';
 import type { ConnectorRegistry } from './connector/registry.js';
-import type { AuthType } from './connector/types.js';
+import type { ConnectorDefinition } from './connector/types.js';
+import type { AuthType, DeclaredLimit } from './connector/types.js';
 import type { CredentialCipher } from './credential-cipher.js';
 import { JoineryError, isJoineryError } from './errors.js';
 import { newId } from './ids.js';
 import type { Integrations } from './integrations.js';
-import type { Credentials } from './outbound/auth.js';
-import { schemeFor } from './outbound/auth.js';
+import type { Credentials, OAuthTokens } from './outbound/auth.js';
+import { isOAuthCredentials, schemeFor } from './outbound/auth.js';
+import type { Events } from './oauth/events.js';
+import type { IssuedTokens } from './oauth/token-set.js';
 import type { CallPipeline, ConnectionContext } from './outbound/pipeline.js';
 import { Secret } from './secret.js';
 import { parseOrThrow } from './validation.js';
@@ -20,6 +23,8 @@ const credentialsInput = z.discriminatedUnion('type', [
   z.object({ type: z.literal('api_key'), apiKey: z.string().min(1) }),
   z.object({ type: z.literal('basic'), username: z.string().min(1), password: z.string() }),
   z.object({ type: z.literal('bearer'), token: z.string().min(1) }),
+  // A token from the integration's own OAuth client (RFC 6749 §4.4), renewed before it expires.
+  z.object({ type: z.literal('oauth2_client_credentials') }),
 ]);
 
 export const connectionInput = z.object({
@@ -42,6 +47,19 @@ export interface ConnectionView {
   metadata: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
+  /** On one connection's view while it needs re-authorisation: the Connect link that fixes it. */
+  reconnectUrl?: string;
+}
+
+/** What connections need from the token manager and the Connect sessions; set by the engine. */
+export interface OAuthHooks {
+  events: Events;
+  issueClientCredentials(
+    integration: Awaited<ReturnType<Integrations['row']>>,
+    connector: ConnectorDefinition,
+  ): Promise<IssuedTokens>;
+  usable(row: Row, tokens: OAuthTokens): Promise<{ row: Row; tokens: OAuthTokens }>;
+  reconnectUrl(row: Row): Promise<string | null>;
 }
 
 /** Who is asking: the secret key's environment, and optionally one tenant. */
@@ -51,6 +69,8 @@ export interface Scope {
 }
 
 type Row = typeof connections.$inferSelect;
+
+const MAX_CACHED_CONTEXTS = 10_000;
 
 // Errors that say something about the connection itself (not about one request's input).
 const CONNECTION_LEVEL = new Set([
@@ -70,13 +90,17 @@ export class Connections {
   readonly #integrations: Integrations;
   readonly #cipher: CredentialCipher;
   #pipeline: CallPipeline | null = null;
+  readonly #cache = new Map<string, { context: ConnectionContext; expires: number }>();
+  readonly #contextCacheMs: number;
 
   constructor(
     db: Database,
     connectors: ConnectorRegistry,
     integrations: Integrations,
     cipher: CredentialCipher,
+    contextCacheMs = 0,
   ) {
+    this.#contextCacheMs = contextCacheMs;
     this.#db = db;
     this.#connectors = connectors;
     this.#integrations = integrations;
@@ -85,6 +109,17 @@ export class Connections {
 
   attach(pipeline: CallPipeline): void {
     this.#pipeline = pipeline;
+  }
+
+  #oauth: OAuthHooks | null = null;
+
+  attachOAuth(hooks: OAuthHooks): void {
+    this.#oauth = hooks;
+  }
+
+  #requireOAuth(): OAuthHooks {
+    if (!this.#oauth) throw new Error('Connections used before OAuth was attached');
+    return this.#oauth;
   }
 
   #view(row: Row, connector: string): ConnectionView {
@@ -130,18 +165,30 @@ export class Connections {
     const connector = this.#connectors.get(integration.connector);
     schemeFor(connector.auth, input.credentials.type, connector.id);
     const id = newId('conn');
+    // Client credentials: a token first (a wrong client secret stops here, nothing stored).
+    const issued =
+      input.credentials.type === 'oauth2_client_credentials'
+        ? await this.#requireOAuth().issueClientCredentials(integration, connector)
+        : null;
+    const credentials: Credentials = issued
+      ? issued.credentials
+      : (input.credentials as Exclude<
+          typeof input.credentials,
+          { type: 'oauth2_client_credentials' }
+        >);
     const context: ConnectionContext = {
       id,
       environmentId: scope.environmentId,
       tenant: input.tenant,
       integrationKey: integration.key,
       connector,
-      baseUrl: integration.baseUrl ?? connector.baseUrl,
+      baseUrl: baseUrlOf(issued?.settings.baseUrl, integration, connector),
       allowPrivateNetwork: integration.allowPrivateNetwork,
+      ...(integration.rateLimits ? { rateLimits: integration.rateLimits as DeclaredLimit[] } : {}),
       authType: input.credentials.type,
       // Not stored yet: outcomes of the check are not written back.
       state: 'creating',
-      credentials: new Secret<Credentials>(input.credentials),
+      credentials: new Secret<Credentials>(credentials),
       refreshable: false,
     };
     if (connector.healthCheck) {
@@ -180,14 +227,113 @@ export class Connections {
         integrationKey: integration.key,
         tenant: input.tenant,
         authType: input.credentials.type,
-        credentials: this.#cipher.seal(new Secret(JSON.stringify(input.credentials)), id),
+        credentials: this.#cipher.seal(new Secret(JSON.stringify(credentials)), id),
         metadata: input.metadata ?? {},
         lastCheckedAt: connector.healthCheck ? now : null,
+        ...(issued ? tokenColumns(issued) : {}),
         createdAt: now,
         updatedAt: now,
       })
       .returning();
-    return this.#view(rows[0] as Row, connector.id);
+    const row = rows[0] as Row;
+    await this.#oauth?.events.record({
+      type: 'connection.created',
+      environmentId: row.environmentId,
+      connectionId: row.id,
+      integrationKey: row.integrationKey,
+      tenant: row.tenant,
+      data: { authType: row.authType },
+    });
+    return this.#view(row, connector.id);
+  }
+
+  /**
+   * Stores a connection the Connect page authorised: checked with the connector's health check
+   * first (a failure stores nothing), then created, or re-authorised in place for a reconnect
+   * (same id), with its event, in one transaction that also marks the session completed.
+   */
+  async storeAuthorized(input: {
+    environmentId: string;
+    integrationKey: string;
+    tenant: string;
+    connectionId: string | null;
+    issued: IssuedTokens;
+    onStored: (tx: Pick<Database, 'update'>, connectionId: string) => Promise<void>;
+  }): Promise<{ connectionId: string; reauthorized: boolean }> {
+    const integration = await this.#integrations.row(input.environmentId, input.integrationKey);
+    const connector = this.#connectors.get(integration.connector);
+    const id = input.connectionId ?? newId('conn');
+    if (connector.healthCheck) {
+      await this.#requirePipeline().call(
+        {
+          id,
+          environmentId: input.environmentId,
+          tenant: input.tenant,
+          integrationKey: integration.key,
+          connector,
+          baseUrl: baseUrlOf(input.issued.settings.baseUrl, integration, connector),
+          allowPrivateNetwork: integration.allowPrivateNetwork,
+          ...(integration.rateLimits
+            ? { rateLimits: integration.rateLimits as DeclaredLimit[] }
+            : {}),
+          authType: 'oauth2',
+          state: 'creating',
+          credentials: new Secret<Credentials>(input.issued.credentials),
+          refreshable: false,
+        },
+        { method: connector.healthCheck.method, path: connector.healthCheck.path },
+        { source: 'health_check' },
+      );
+    }
+    const now = new Date();
+    const sealed = this.#cipher.seal(new Secret(JSON.stringify(input.issued.credentials)), id);
+    const events = this.#requireOAuth().events;
+    return this.#db.transaction(async (tx) => {
+      if (input.connectionId !== null) {
+        const updated = await tx
+          .update(connections)
+          .set({
+            credentials: sealed,
+            state: 'healthy',
+            lastError: null,
+            refreshFailures: 0,
+            ...tokenColumns(input.issued),
+            lastCheckedAt: connector.healthCheck ? now : null,
+            updatedAt: now,
+          })
+          .where(eq(connections.id, input.connectionId))
+          .returning();
+        if (!updated[0])
+          throw new JoineryError('not_found', `no connection "${input.connectionId}"`);
+        this.#cache.delete(input.connectionId);
+      } else {
+        await tx.insert(connections).values({
+          id,
+          environmentId: input.environmentId,
+          integrationKey: integration.key,
+          tenant: input.tenant,
+          authType: 'oauth2',
+          credentials: sealed,
+          ...tokenColumns(input.issued),
+          lastCheckedAt: connector.healthCheck ? now : null,
+          createdAt: now,
+          updatedAt: now,
+        });
+      }
+      await events.record(
+        {
+          type: input.connectionId !== null ? 'connection.reauthorized' : 'connection.created',
+          environmentId: input.environmentId,
+          connectionId: id,
+          integrationKey: integration.key,
+          tenant: input.tenant,
+          data: { authType: 'oauth2', scope: input.issued.credentials.scope ?? null },
+        },
+        tx,
+      );
+      await input.onStored(tx, id);
+      return { connectionId: id, reauthorized: input.connectionId !== null };
+    });
   }
 
   #where(scope: Scope, extra: SQL[] = []): SQL | undefined {
@@ -217,7 +363,12 @@ export class Connections {
 
   async get(scope: Scope, id: string): Promise<ConnectionView> {
     const row = await this.#row(scope, id);
-    return this.#view(row, await this.#connectorOf(scope.environmentId, row.integrationKey));
+    const view = this.#view(row, await this.#connectorOf(scope.environmentId, row.integrationKey));
+    if (row.state === 'needs_reauth' && this.#oauth) {
+      const url = await this.#oauth.reconnectUrl(row);
+      if (url) view.reconnectUrl = url;
+    }
+    return view;
   }
 
   async list(scope: Scope, filter: { integration?: string } = {}): Promise<ConnectionView[]> {
@@ -238,28 +389,75 @@ export class Connections {
   async delete(scope: Scope, id: string): Promise<void> {
     await this.#row(scope, id);
     await this.#db.delete(connections).where(this.#where(scope, [eq(connections.id, id)]));
+    this.#cache.delete(id);
   }
 
-  /** Everything needed to call the provider for this connection, credentials opened. */
+  /** Forgets cached contexts: one connection's, or all (after an integration changed). */
+  invalidate(id?: string): void {
+    if (id === undefined) this.#cache.clear();
+    else this.#cache.delete(id);
+  }
+
+  /**
+   * Everything needed to call the provider for this connection, credentials opened. Cached for
+   * `contextCacheMs`: two PGlite reads cost ~5 ms, which capped the proxy near 200 requests/s.
+   */
   async context(scope: Scope, id: string): Promise<ConnectionContext> {
+    const cached = this.#cache.get(id);
+    if (
+      cached &&
+      cached.expires > Date.now() &&
+      cached.context.environmentId === scope.environmentId
+    ) {
+      if (scope.tenant !== undefined && scope.tenant !== cached.context.tenant) {
+        throw new JoineryError('not_found', `no connection "${id}" for tenant "${scope.tenant}"`);
+      }
+      return { ...cached.context };
+    }
+    const context = await this.#loadContext(scope, id);
+    // Renewable credentials change under the token manager; they are always read fresh.
+    if (
+      !context.refreshable &&
+      !context.authType.startsWith('oauth2') &&
+      this.#contextCacheMs > 0
+    ) {
+      if (this.#cache.size >= MAX_CACHED_CONTEXTS)
+        this.#cache.delete(this.#cache.keys().next().value as string);
+      this.#cache.set(id, { context: { ...context }, expires: Date.now() + this.#contextCacheMs });
+    }
+    return context;
+  }
+
+  async #loadContext(scope: Scope, id: string): Promise<ConnectionContext> {
     const row = await this.#row(scope, id);
     const integration = await this.#integrations.row(scope.environmentId, row.integrationKey);
     const connector = this.#connectors.get(integration.connector);
-    const credentials = JSON.parse(
+    let current = row;
+    let credentials = JSON.parse(
       this.#cipher.open(row.credentials, row.id).reveal(),
     ) as Credentials;
+    let refreshable = false;
+    if (isOAuthCredentials(credentials)) {
+      // Renewed first when due; a connection that needs re-authorisation fails fast here.
+      const usable = await this.#requireOAuth().usable(row, credentials);
+      current = usable.row;
+      credentials = usable.tokens;
+      refreshable =
+        credentials.type === 'oauth2_client_credentials' || credentials.refreshToken !== undefined;
+    }
     return {
       id: row.id,
       environmentId: row.environmentId,
       tenant: row.tenant,
       integrationKey: row.integrationKey,
       connector,
-      baseUrl: integration.baseUrl ?? connector.baseUrl,
+      baseUrl: baseUrlOf(current.settings.baseUrl, integration, connector),
       allowPrivateNetwork: integration.allowPrivateNetwork,
+      ...(integration.rateLimits ? { rateLimits: integration.rateLimits as DeclaredLimit[] } : {}),
       authType: row.authType as AuthType,
-      state: row.state,
+      state: current.state,
       credentials: new Secret(credentials),
-      refreshable: false,
+      refreshable,
     };
   }
 
@@ -268,11 +466,13 @@ export class Connections {
     if (context.state === 'creating') return;
     if (error === null) {
       if (context.state === 'healthy') return;
+      // A connection degraded because its token cannot be renewed stays so until a renewal works.
       await this.#db
         .update(connections)
         .set({ state: 'healthy', updatedAt: new Date() })
-        .where(eq(connections.id, context.id));
+        .where(and(eq(connections.id, context.id), eq(connections.refreshFailures, 0)));
       context.state = 'healthy';
+      this.#updateCachedState(context.id, 'healthy');
       return;
     }
     if (!CONNECTION_LEVEL.has(error.code)) return;
@@ -286,11 +486,55 @@ export class Connections {
       .update(connections)
       .set({ state, lastError, updatedAt: new Date() })
       .where(eq(connections.id, context.id));
+    if (
+      state === 'needs_reauth' &&
+      context.state !== 'needs_reauth' &&
+      context.authType === 'oauth2'
+    ) {
+      await this.#oauth?.events.record({
+        type: 'connection.needs_reauth',
+        environmentId: context.environmentId,
+        connectionId: context.id,
+        integrationKey: context.integrationKey,
+        tenant: context.tenant,
+        data: { code: error.code, message: error.message },
+      });
+    }
     context.state = state;
+    this.#updateCachedState(context.id, state);
+  }
+
+  #updateCachedState(id: string, state: string): void {
+    const cached = this.#cache.get(id);
+    if (cached) cached.context.state = state;
   }
 
   #requirePipeline(): CallPipeline {
     if (!this.#pipeline) throw new Error('Connections used before a pipeline was attached');
     return this.#pipeline;
   }
+}
+
+/** The base URL calls go to: one the provider named for this connection, the integration's, or the connector's. */
+function baseUrlOf(
+  fromProvider: string | undefined,
+  integration: { key: string; baseUrl: string | null },
+  connector: ConnectorDefinition,
+): string {
+  const url = fromProvider ?? integration.baseUrl ?? connector.baseUrl;
+  if (url === '')
+    throw new JoineryError(
+      'invalid_input',
+      `integration "${integration.key}" has no baseUrl, which connector "${connector.id}" needs`,
+    );
+  return url;
+}
+
+function tokenColumns(issued: IssuedTokens) {
+  return {
+    tokenIssuedAt: issued.issuedAt,
+    tokenExpiresAt: issued.expiresAt,
+    refreshDueAt: issued.refreshDueAt,
+    settings: issued.settings,
+  };
 }

@@ -61,6 +61,8 @@ export interface JoineryErrorOptions {
   /** JSON path of the faulty value, for `invalid_input`. */
   path?: string;
   details?: ProviderDetails;
+  /** For `auth_revoked` on a connection that needs re-authorisation: a Connect page link that fixes it. */
+  reconnectUrl?: string;
   cause?: unknown;
 }
 
@@ -73,6 +75,7 @@ export class JoineryError extends Error {
   readonly requestId: string | undefined;
   readonly path: string | undefined;
   readonly details: ProviderDetails | undefined;
+  readonly reconnectUrl: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: JoineryErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -85,6 +88,7 @@ export class JoineryError extends Error {
     this.requestId = options.requestId;
     this.path = options.path;
     this.details = options.details;
+    this.reconnectUrl = options.reconnectUrl;
   }
 
   /** The wire form: `{"error": {...}}`. Never includes `cause` (it may hold provider internals). */
@@ -99,11 +103,16 @@ export class JoineryError extends Error {
     if (this.requestId !== undefined) error.requestId = this.requestId;
     if (this.path !== undefined) error.path = this.path;
     if (this.details !== undefined) error.details = this.details;
+    if (this.reconnectUrl !== undefined) error.reconnectUrl = this.reconnectUrl;
     return { error };
   }
 
   /** A copy carrying request context, for errors raised below the layer that knows it. */
-  withContext(context: { connectionId?: string; requestId?: string }): JoineryError {
+  withContext(context: {
+    connectionId?: string;
+    requestId?: string;
+    reconnectUrl?: string;
+  }): JoineryError {
     return new JoineryError(this.code, this.message, {
       retryable: this.retryable,
       ...optional('retryAfterMs', this.retryAfterMs),
@@ -111,6 +120,7 @@ export class JoineryError extends Error {
       ...optional('requestId', context.requestId ?? this.requestId),
       ...optional('path', this.path),
       ...optional('details', this.details),
+      ...optional('reconnectUrl', context.reconnectUrl ?? this.reconnectUrl),
       cause: this.cause,
     });
   }

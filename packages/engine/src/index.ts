@@ -1,5 +1,5 @@
 export { Engine } from './engine.js';
-export type { EngineOptions, LogQuery, ProxyRequest } from './engine.js';
+export type { EngineOptions, EventQuery, EventView, LogQuery, ProxyRequest } from './engine.js';
 export { ERROR_CODES, JoineryError, isJoineryError, httpStatusFor } from './errors.js';
 export type { ErrorCode, JoineryErrorOptions, ProviderDetails } from './errors.js';
 export { Secret } from './secret.js';
@@ -30,7 +30,7 @@ export type {
   RateLimitPolicy,
 } from './connector/types.js';
 export type { ProviderRequest, ProviderResponse } from './outbound/types.js';
-export type { Credentials } from './outbound/auth.js';
+export type { Credentials, OAuthTokens } from './outbound/auth.js';
 export { parseRetryAfter, parseLinkHeader, readRateLimit } from './outbound/headers.js';
 export { classifyStatus } from './outbound/classify.js';
 export { blockedReason } from './outbound/ssrf.js';
@@ -39,9 +39,31 @@ export { relayableHeaders } from './outbound/pipeline.js';
 export type { StreamedResponse } from './outbound/pipeline.js';
 export { CONNECTION_STATES } from './connections.js';
 export type { ConnectionState, ConnectionView, Scope } from './connections.js';
-export type { IntegrationView } from './integrations.js';
+export type { IntegrationView, OAuthClientView } from './integrations.js';
 export type { LogEntry, LogSource } from './request-log.js';
 export { SecretKeys, DEFAULT_ENVIRONMENT, generateSecretKey } from './secret-keys.js';
 export type { ActionResult } from './actions.js';
 export { describeConnector, summarizeConnector } from './connector/describe.js';
 export type { ConnectorDetailView, ConnectorSummaryView } from './connector/describe.js';
+export type { OAuthProviderSpec } from './oauth/provider-spec.js';
+export { EVENT_TYPES } from './oauth/events.js';
+export type { EventType } from './oauth/events.js';
+export { BINDING_COOKIE_PREFIX } from './oauth/connect-sessions.js';
+export type {
+  ConnectFailure,
+  ConnectFailureReason,
+  ConnectPageView,
+  ConnectSessionView,
+  ConnectSuccess,
+} from './oauth/connect-sessions.js';
+export type { RefreshOutcome, SweepReport, TokenManagerOptions } from './oauth/token-manager.js';
+export { refreshMarginMs } from './oauth/token-set.js';
+export type { DriftKind, DriftView } from './schema-drift.js';
+export type { QuotaView } from './quotas.js';
+export type { RunActionOptions } from './engine.js';
+export type { DeclaredLimit, ErrorDialect, ErrorRule } from './connector/types.js';
+export { decideRetry, RetryBudget } from './outbound/policies/retry.js';
+export type { RetryDecision, RetryOptions } from './outbound/policies/retry.js';
+export { CircuitBreaker } from './outbound/policies/circuit-breaker.js';
+export type { BreakerOptions } from './outbound/policies/circuit-breaker.js';
+export { canonicalJson } from './idempotency.js';

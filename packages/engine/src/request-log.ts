@@ -19,6 +19,10 @@ export interface LogEntry {
   durationMs: number;
   errorCode: string | null;
   requestId: string;
+  /** 1 for the first try of a call, 2 for its first retry, … */
+  attempt: number;
+  /** What the pipeline did after this exchange and why (retry, wait, give up), or null. */
+  decision: string | null;
 }
 
 export interface RequestLogOptions {

@@ -203,7 +203,9 @@ describe.each(BACKENDS)('Joinery API on %s', (backend) => {
 
   it('never returns a broken 200 as data', async () => {
     const input = { input: { owner: 'mona', repo: 'hello-world' } };
-    sandbox.faults.add({ path: '/repos/mona/hello-world', fault: { kind: 'malformed' } });
+    // Every attempt fails: the pipeline retries reads, so a single fault would be cured.
+    const always = { path: '/repos/mona/hello-world', times: Infinity } as const;
+    sandbox.faults.add({ ...always, fault: { kind: 'malformed' } });
     const malformed = await joinery.api(
       'POST',
       `/v1/connections/${connectionId}/actions/get_repository`,
@@ -211,13 +213,15 @@ describe.each(BACKENDS)('Joinery API on %s', (backend) => {
     );
     expect(malformed.status).toBe(502);
     expect(malformed.body.error.code).toBe('malformed_response');
-    sandbox.faults.add({ path: '/repos/mona/hello-world', fault: { kind: 'empty' } });
+    sandbox.faults.clear();
+    sandbox.faults.add({ ...always, fault: { kind: 'empty' } });
     const empty = await joinery.api(
       'POST',
       `/v1/connections/${connectionId}/actions/get_repository`,
       input,
     );
     expect(empty.body.error.code).toBe('malformed_response');
+    sandbox.faults.clear();
     sandbox.faults.add({
       path: '/repos/mona/hello-world',
       fault: { kind: 'status', status: 200, body: { id: 'not-a-number' } },
@@ -264,8 +268,8 @@ describe.each(BACKENDS)('Joinery API on %s', (backend) => {
     expect(rejected.body.message).toBe('Validation Failed');
   });
 
-  it('answers with its own envelope when the provider fails', async () => {
-    sandbox.faults.add({ path: '/user', fault: { kind: 'status', status: 503 } });
+  it('answers with its own envelope when the provider keeps failing', async () => {
+    sandbox.faults.add({ path: '/user', times: 4, fault: { kind: 'status', status: 503 } });
     const unavailable = await joinery.api('GET', `/v1/proxy/${connectionId}/user`);
     expect(unavailable.status).toBe(502);
     expect(unavailable.body.error).toMatchObject({
@@ -274,9 +278,11 @@ describe.each(BACKENDS)('Joinery API on %s', (backend) => {
       connectionId,
       details: { status: 503 },
     });
+    sandbox.faults.clear();
+    expect((await joinery.api('GET', `/v1/proxy/${connectionId}/user`)).status).toBe(200);
     sandbox.faults.add({ path: '/user', fault: { kind: 'reset' } });
-    const reset = await joinery.api('GET', `/v1/proxy/${connectionId}/user`);
-    expect(reset.body.error).toMatchObject({ code: 'network', retryable: true });
+    const recovered = await joinery.api('GET', `/v1/proxy/${connectionId}/user`);
+    expect(recovered.status).toBe(200); // a reset GET is retried
     const escape = await joinery.api(
       'GET',
       `/v1/proxy/${connectionId}/..%2f..%2f_sandbox/requests`,

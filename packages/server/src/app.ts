@@ -13,6 +13,7 @@ import {
   type Scope,
 } from '@joinery/engine';
 import type { Logger } from 'pino';
+import { registerConnectRoutes } from './connect/routes.js';
 import {
   actionBody,
   actionResult,
@@ -20,11 +21,13 @@ import {
   connectionBody,
   connectorDetail,
   connectorSummary,
+  driftEntry,
   errorBody,
   integration,
   integrationBody,
   listOf,
   logEntry,
+  quota,
 } from './schemas.js';
 
 export interface AppDeps {
@@ -37,6 +40,23 @@ export interface AppDeps {
 export type AppEnv = { Variables: { scope: Scope } };
 
 const TENANT_HEADER = 'joinery-tenant';
+/** How long the caller waits for an action or proxy call, retries and throttling included. */
+const TIMEOUT_HEADER = 'joinery-timeout-ms';
+
+function readTimeout(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 100 || value > 300_000) {
+    throw new JoineryError(
+      'invalid_input',
+      `${TIMEOUT_HEADER} must be a whole number of milliseconds from 100 to 300000`,
+      {
+        path: `headers.${TIMEOUT_HEADER}`,
+      },
+    );
+  }
+  return value;
+}
 /** Largest JSON body the API reads (the proxy streams and is not bound by it). */
 const MAX_JSON_BODY = 1024 * 1024;
 
@@ -105,6 +125,8 @@ function logView(entry: LogEntry) {
     durationMs: entry.durationMs,
     errorCode: entry.errorCode,
     requestId: entry.requestId,
+    attempt: entry.attempt,
+    decision: entry.decision,
   };
 }
 
@@ -273,6 +295,42 @@ export function createApp({ engine, store, version, logger }: AppDeps): OpenAPIH
 
   app.openapi(
     createRoute({
+      method: 'get',
+      path: '/v1/integrations/{key}/schema-drift',
+      summary:
+        "Where the provider's answers differ from the declared schemas: unknown, missing or re-typed fields",
+      security,
+      request: { params: z.object({ key: z.string() }) },
+      responses: { 200: json(listOf(driftEntry), 'Schema drift, most recent first'), ...errors },
+    }),
+    async (c) => {
+      const { environmentId } = c.get('scope');
+      const { key } = c.req.valid('param');
+      await engine.integrations.get(environmentId, key);
+      return c.json({ data: await engine.schemaDrift.list(environmentId, key) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/integrations/{key}/quotas',
+      summary:
+        "Longer quotas the provider reports (e.g. Salesforce's 24-hour allocation), with what remains",
+      security,
+      request: { params: z.object({ key: z.string() }) },
+      responses: { 200: json(listOf(quota), 'Quotas'), ...errors },
+    }),
+    async (c) => {
+      const { environmentId } = c.get('scope');
+      const { key } = c.req.valid('param');
+      await engine.integrations.get(environmentId, key);
+      return c.json({ data: await engine.quotas.list(environmentId, key) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
       method: 'post',
       path: '/v1/connections',
       summary:
@@ -353,13 +411,20 @@ export function createApp({ engine, store, version, logger }: AppDeps): OpenAPIH
     async (c) => {
       const { id, action } = c.req.valid('param');
       const body = (await c.req.json().catch(() => ({}))) as { input?: unknown };
-      const result = await engine.runAction(
+      const idempotencyKey = c.req.header('idempotency-key');
+      const timeoutMs = readTimeout(c.req.header(TIMEOUT_HEADER));
+      const { replayed, ...result } = await engine.runAction(
         c.get('scope'),
         id,
         action,
         body.input ?? {},
-        c.req.raw.signal,
+        {
+          signal: c.req.raw.signal,
+          ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+          ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        },
       );
+      if (replayed) c.header('idempotent-replayed', 'true');
       return c.json(result, 200);
     },
   );
@@ -416,6 +481,7 @@ export function createApp({ engine, store, version, logger }: AppDeps): OpenAPIH
     const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) || '/' : '/';
     const method = c.req.method;
     const raw = c.req.raw;
+    const timeoutMs = readTimeout(c.req.header(TIMEOUT_HEADER));
     const body =
       method === 'GET' || method === 'HEAD' || raw.body === null
         ? null
@@ -431,6 +497,7 @@ export function createApp({ engine, store, version, logger }: AppDeps): OpenAPIH
       headers,
       body,
       signal: raw.signal,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
     });
     const noBody = method === 'HEAD' || response.status === 204 || response.status === 304;
     if (noBody) response.body.resume();
@@ -439,6 +506,8 @@ export function createApp({ engine, store, version, logger }: AppDeps): OpenAPIH
     out['joinery-request-id'] = response.requestId;
     return new Response(stream, { status: response.status, headers: out });
   });
+
+  registerConnectRoutes(app, engine);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -24,6 +24,8 @@ export interface JoineryConfig {
   /** Credential encryption keys, newest first (JOINERY_ENCRYPTION_KEY); null = generated key file (embedded only). */
   encryptionKeys: Secret<Buffer>[] | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+  /** How often OAuth tokens falling due are renewed in the background (JOINERY_TOKEN_REFRESH_INTERVAL_MS). */
+  tokenRefreshIntervalMs: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const;
@@ -102,6 +104,7 @@ export function loadConfig(env: Record<string, string | undefined>): JoineryConf
       'is required with JOINERY_DATABASE_URL: every process sharing the database must use the same key. Generate one with `openssl rand -base64 32`',
     );
   }
+  const tokenRefreshIntervalMs = parseInterval(env.JOINERY_TOKEN_REFRESH_INTERVAL_MS);
   const logLevel = (env.JOINERY_LOG_LEVEL?.trim() || 'info') as JoineryConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError('JOINERY_LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
@@ -114,5 +117,19 @@ export function loadConfig(env: Record<string, string | undefined>): JoineryConf
     secretKey: rawSecret ? new Secret(rawSecret) : null,
     encryptionKeys,
     logLevel,
+    tokenRefreshIntervalMs,
   };
+}
+
+/** Defaults to 15 s: well inside the 60 s minimum renewal margin of any token lasting 10 minutes or more. */
+function parseInterval(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return 15_000;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 100 || value > 3_600_000) {
+    throw new ConfigError(
+      'JOINERY_TOKEN_REFRESH_INTERVAL_MS',
+      `"${raw}" is not valid; expected whole milliseconds from 100 to 3600000 (default 15000)`,
+    );
+  }
+  return value;
 }

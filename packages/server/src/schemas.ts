@@ -12,6 +12,10 @@ export const errorBody = z
       requestId: z.string().optional(),
       path: z.string().optional(),
       details: z.record(z.string(), z.unknown()).optional(),
+      reconnectUrl: z.string().optional().openapi({
+        description:
+          'On `auth_revoked` for a connection that needs re-authorisation: the Connect link that fixes it.',
+      }),
     }),
   })
   .openapi('Error');
@@ -49,6 +53,20 @@ export const connectorDetail = connectorSummary
   })
   .openapi('Connector');
 
+export const declaredLimit = z
+  .object({
+    name: z.string(),
+    requests: z.number().int().min(1),
+    perSeconds: z.number().positive(),
+    scope: z.enum(['integration', 'tenant', 'connection']).optional(),
+    methods: z.array(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'])).optional(),
+    path: z
+      .string()
+      .optional()
+      .openapi({ description: 'A regular expression over the request path.' }),
+  })
+  .openapi('DeclaredLimit');
+
 export const integrationBody = z
   .object({
     connector: z.string().min(1).openapi({ example: 'github' }),
@@ -62,6 +80,33 @@ export const integrationBody = z
     webhookSecret: z.string().min(1).optional().openapi({
       description: 'Secret for inbound webhook signatures; stored encrypted, never returned.',
     }),
+    rateLimits: z.array(declaredLimit).max(20).optional().openapi({
+      description:
+        "Replaces the connector's declared limits (e.g. a plan with a higher allowance). Joinery waits for capacity before sending.",
+    }),
+    oauth: z
+      .object({
+        clientId: z.string().min(1),
+        clientSecret: z.string().min(1).optional().openapi({
+          description: 'Stored encrypted, never returned. Absent for a public client (PKCE only).',
+        }),
+        scopes: z.array(z.string().min(1)).optional(),
+        authorizationUrl: z.url().optional().openapi({
+          description: "Overrides the connector's; the generic `oauth2` connector needs it.",
+        }),
+        tokenUrl: z.url().optional().openapi({
+          description: "Overrides the connector's; the generic `oauth2` connector needs it.",
+        }),
+        issuer: z.string().min(1).optional().openapi({
+          description:
+            "The authorization server's issuer; when set, the `iss` of its answers is checked (RFC 9207).",
+        }),
+      })
+      .optional()
+      .openapi({
+        description:
+          'Your OAuth client at the provider. Register `{JOINERY_PUBLIC_URL}/oauth/callback` as its redirect URI.',
+      }),
   })
   .openapi('IntegrationInput');
 
@@ -72,6 +117,18 @@ export const integration = z
     baseUrl: z.string().nullable(),
     allowPrivateNetwork: z.boolean(),
     hasWebhookSecret: z.boolean(),
+    rateLimits: z.array(declaredLimit).nullable(),
+    oauth: z
+      .object({
+        clientId: z.string(),
+        hasClientSecret: z.boolean(),
+        scopes: z.array(z.string()),
+        authorizationUrl: z.string().nullable(),
+        tokenUrl: z.string().nullable(),
+        issuer: z.string().nullable(),
+        redirectUri: z.string().nullable(),
+      })
+      .nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -82,6 +139,10 @@ export const credentials = z
     z.object({ type: z.literal('api_key'), apiKey: z.string().min(1) }),
     z.object({ type: z.literal('basic'), username: z.string().min(1), password: z.string() }),
     z.object({ type: z.literal('bearer'), token: z.string().min(1) }),
+    z.object({ type: z.literal('oauth2_client_credentials') }).openapi({
+      description:
+        "A token from the integration's OAuth client (client credentials grant), renewed by Joinery.",
+    }),
   ])
   .openapi('Credentials');
 
@@ -108,6 +169,10 @@ export const connection = z
     metadata: z.record(z.string(), z.unknown()),
     createdAt: z.string(),
     updatedAt: z.string(),
+    reconnectUrl: z.string().optional().openapi({
+      description:
+        'On GET of one connection that needs re-authorisation: the Connect link that fixes it.',
+    }),
   })
   .openapi('Connection');
 
@@ -131,7 +196,31 @@ export const logEntry = z
     durationMs: z.number(),
     errorCode: z.string().nullable(),
     requestId: z.string(),
+    attempt: z.number().int(),
+    decision: z.string().nullable(),
   })
   .openapi('LogEntry');
+
+export const driftEntry = z
+  .object({
+    action: z.string(),
+    path: z.string(),
+    kind: z.enum(['unknown', 'missing', 'retyped']),
+    example: z.string().nullable(),
+    count: z.number().int(),
+    firstSeen: z.string(),
+    lastSeen: z.string(),
+  })
+  .openapi('SchemaDrift');
+
+export const quota = z
+  .object({
+    name: z.string(),
+    used: z.number(),
+    limit: z.number(),
+    remaining: z.number(),
+    updatedAt: z.string(),
+  })
+  .openapi('ProviderQuota');
 
 export const listOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item) });

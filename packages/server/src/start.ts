@@ -5,6 +5,7 @@ import {
   DEFAULT_ENVIRONMENT,
   Engine,
   type ConnectorDefinition,
+  type EngineOptions,
 } from '@joinery/engine';
 import { openStore, type Store } from '@joinery/store';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +28,10 @@ export interface StartOptions {
   /** Defaults to the connectors shipped with Joinery. */
   connectors?: readonly ConnectorDefinition[];
   logger?: Logger;
+  /** Token renewal and Connect session settings (deadlines, link lifetime); safe defaults. */
+  oauth?: EngineOptions['oauth'];
+  /** Retry and circuit-breaker tuning; the defaults are documented on the options. */
+  resilience?: Pick<EngineOptions, 'retry' | 'breaker'>;
 }
 
 export interface RunningJoinery {
@@ -77,11 +82,17 @@ export async function startJoinery(
   let engine: Engine | null = null;
   let server: ServerType | null = null;
   try {
+    // With JOINERY_PORT=0 the public URL's port is only known once listening.
+    let publicUrl = config.publicUrl;
     engine = new Engine({
       db: store.db,
+      storeKind: store.kind,
       cipher: cipherFor(config),
       connectors: options.connectors ?? builtInConnectors,
       logger,
+      publicUrl: () => publicUrl,
+      ...(options.oauth ? { oauth: options.oauth } : {}),
+      ...options.resilience,
     });
     const { generated } = await engine.secretKeys.bootstrap(config.secretKey);
     for (const seed of options.seedIntegrations ?? []) {
@@ -99,6 +110,8 @@ export async function startJoinery(
     const address = listening.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
+    if (new URL(publicUrl).port === '0') publicUrl = url;
+    engine.startTokenRefresh(config.tokenRefreshIntervalMs);
     logger.info({ url, store: store.kind }, 'Joinery is listening');
     const running = engine;
     let closing: Promise<void> | null = null;
@@ -133,7 +146,13 @@ export async function rotateSecretKey(config: JoineryConfig): Promise<string> {
   const store = await openConfiguredStore(config);
   try {
     const logger = createLogger('silent');
-    const engine = new Engine({ db: store.db, cipher: cipherFor(config), connectors: [], logger });
+    const engine = new Engine({
+      db: store.db,
+      storeKind: store.kind,
+      cipher: cipherFor(config),
+      connectors: [],
+      logger,
+    });
     const key = await engine.secretKeys.rotate();
     await engine.close();
     return key.reveal();

@@ -36,6 +36,8 @@ export interface TestJoinery {
 export async function startTestJoinery(
   backend: Backend,
   options: StartOptions = {},
+  /** Extra settings, e.g. `JOINERY_TOKEN_REFRESH_INTERVAL_MS`. */
+  settings: Record<string, string> = {},
 ): Promise<TestJoinery> {
   const dataDir = mkdtempSync(join(tmpdir(), 'joinery-test-'));
   const database = backend === 'postgres' ? await createTestDatabase() : null;
@@ -43,6 +45,7 @@ export async function startTestJoinery(
     JOINERY_PORT: '0',
     JOINERY_DATA_DIR: dataDir,
     JOINERY_LOG_LEVEL: 'debug',
+    ...settings,
   };
   if (database) {
     env.JOINERY_DATABASE_URL = database.url;

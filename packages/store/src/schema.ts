@@ -59,6 +59,8 @@ export const integrations = pgTable(
     webhookSecret: jsonb('webhook_secret').$type<Sealed>(),
     /** Overrides of the connector's declared rate limits (e.g. a plan with a higher allowance). */
     rateLimits: jsonb('rate_limits').$type<unknown[]>(),
+    /** The OAuth client registered with the provider (its secret sealed inside), or null. */
+    oauth: jsonb('oauth').$type<StoredOAuthClient>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -78,6 +80,8 @@ export interface StoredOAuthClient {
   scopes: string[];
   authorizationUrl?: string;
   tokenUrl?: string;
+  /** When set, an authorization response's `iss` must equal it (RFC 9207). */
+  issuer?: string;
 }
 
 export interface StoredError {

@@ -52,7 +52,6 @@ function loadScenario(name: string) {
       authorization: `Bearer ${RECORDED_TOKEN}`,
       accept: 'application/vnd.github+json',
     };
-    if (reqheaders['content-type']) reqheaders['content-type'] = 'application/json';
     return { ...entry, reqheaders };
   });
 }
@@ -83,9 +82,11 @@ describe('GitHub connector against recorded GitHub traffic', () => {
     store = await openStore({ kind: 'pglite', dataDir: null });
     engine = new Engine({
       db: store.db,
+      storeKind: store.kind,
       cipher: new CredentialCipher([new Secret(randomBytes(32))]),
       connectors: [replayConnector],
       logger: pino({ level: 'silent' }),
+      publicUrl: 'http://127.0.0.1:3003',
     });
     await engine.secretKeys.bootstrap(null);
   });

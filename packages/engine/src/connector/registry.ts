@@ -18,7 +18,7 @@ const definitionShape = z.object({
   name: z.string().min(1),
   description: z.string().min(1),
   docsUrl: z.url(),
-  baseUrl: z.url({ protocol: /^https?$/ }),
+  baseUrl: z.union([z.url({ protocol: /^https?$/ }), z.literal('')]),
   auth: z
     .array(z.object({ type: z.enum(AUTH_TYPES) }).loose())
     .min(1, 'declare at least one auth scheme'),
@@ -26,7 +26,34 @@ const definitionShape = z.object({
   healthCheck: z
     .object({ method: z.enum(['GET', 'HEAD', 'POST']), path: z.string().startsWith('/') })
     .optional(),
-  pagination: z.object({ type: z.enum(['none', 'link']) }).optional(),
+  pagination: z
+    .discriminatedUnion('type', [
+      z.object({ type: z.literal('none') }),
+      z.object({ type: z.literal('link') }),
+      z.object({
+        type: z.literal('cursor'),
+        cursorParam: z.string().min(1),
+        nextCursorPath: z.string().min(1),
+      }),
+      z.object({ type: z.literal('next_url'), nextUrlPath: z.string().min(1) }),
+    ])
+    .optional(),
+  oauth: z
+    .object({
+      authorizationUrl: z.url({ protocol: /^https?$/ }).optional(),
+      tokenUrl: z.url({ protocol: /^https?$/ }).optional(),
+      tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']).optional(),
+      authorizationParams: z.record(z.string(), z.string()).optional(),
+      defaultScopes: z.array(z.string()).optional(),
+      scopeSeparator: z.string().min(1).optional(),
+      keepRefreshTokenIfAbsent: z.boolean().optional(),
+      tokenResponseSettings: z.record(z.string(), z.literal('baseUrl')).optional(),
+      redirectUriOnRefresh: z.boolean().optional(),
+      refreshOn401: z.boolean().optional(),
+      idleRefreshTokenDays: z.number().positive().optional(),
+    })
+    .optional(),
+  integrationRequires: z.array(z.enum(['baseUrl', 'authorizationUrl', 'tokenUrl'])).optional(),
   errorMessage: z.string().optional(),
   actions: z.array(z.object({ name: z.string().regex(ACTION_NAME, 'snake_case') }).loose()),
 });
@@ -51,6 +78,7 @@ export function validateConnector(connector: ConnectorDefinition): void {
       issue.message,
     );
   }
+  validateOAuthData(connector);
   const seen = new Set<string>();
   connector.actions.forEach((action, index) => {
     const field = `actions[${index}] (${action.name})`;
@@ -66,7 +94,9 @@ export function validateConnector(connector: ConnectorDefinition): void {
         'an HTTP action needs an object input schema',
       );
     const used = [...placeholders(action.request.path), ...(action.request.query ?? [])];
-    if (Array.isArray(action.request.body)) used.push(...(action.request.body as string[]));
+    const body = action.request.body;
+    if (Array.isArray(body)) used.push(...(body as string[]));
+    else if (typeof body === 'object') used.push((body as { field: string }).field);
     for (const name of used) {
       if (!fields.has(name)) {
         throw new ConnectorDefinitionError(
@@ -88,6 +118,29 @@ export function validateConnector(connector: ConnectorDefinition): void {
       }
     }
   });
+}
+
+/** An OAuth scheme needs endpoints from somewhere: the connector's data or every integration. */
+function validateOAuthData(connector: ConnectorDefinition): void {
+  const requires = new Set(connector.integrationRequires ?? []);
+  if (connector.baseUrl === '' && !requires.has('baseUrl'))
+    throw new ConnectorDefinitionError(
+      connector.id,
+      'baseUrl',
+      'empty, but integrationRequires does not list baseUrl',
+    );
+  const types = new Set(connector.auth.map((scheme) => scheme.type));
+  const needs: ('authorizationUrl' | 'tokenUrl')[] = [];
+  if (types.has('oauth2')) needs.push('authorizationUrl', 'tokenUrl');
+  else if (types.has('oauth2_client_credentials')) needs.push('tokenUrl');
+  for (const field of needs) {
+    if (connector.oauth?.[field] === undefined && !requires.has(field))
+      throw new ConnectorDefinitionError(
+        connector.id,
+        `oauth.${field}`,
+        'an OAuth scheme needs it: declare it, or list it in integrationRequires',
+      );
+  }
 }
 
 /** The connectors this process knows, validated once at start-up. */

@@ -1,12 +1,22 @@
 import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
-import type { AuthType, ConnectorDefinition } from '../connector/types.js';
+import type { AuthType, ConnectorDefinition, DeclaredLimit } from '../connector/types.js';
 import { JoineryError, isJoineryError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { LogSource, RequestLog } from '../request-log.js';
 import type { Secret } from '../secret.js';
 import { applyAuth, schemeFor, type Credentials } from './auth.js';
 import { classifyStatus } from './classify.js';
+import { readRateLimit } from './headers.js';
+import { CircuitBreaker, type BreakerOptions } from './policies/circuit-breaker.js';
+import type { LimitWindow, RateLimiter, Reservation } from './policies/rate-limiter.js';
+import {
+  RetryBudget,
+  decideRetry,
+  defaultRetryOptions,
+  type RetryOptions,
+} from './policies/retry.js';
 import { sanitizeUrl } from './sanitize-url.js';
 import { checkLiteralHost } from './ssrf.js';
 import type { Transport } from './transport.js';
@@ -26,12 +36,16 @@ export interface ConnectionContext {
   credentials: Secret<Credentials>;
   /** Whether the credentials can be renewed (OAuth with a refresh token or client credentials). */
   refreshable: boolean;
+  /** The integration's override of the connector's declared limits, if any. */
+  rateLimits?: readonly DeclaredLimit[];
 }
 
 export interface CallMeta {
   source: LogSource;
   action?: string;
   signal?: AbortSignal;
+  /** How long the caller will wait for an answer, retries and throttling included. Defaults to 60 s. */
+  timeoutMs?: number;
 }
 
 /** Called after every exchange so the connection's health follows what the provider says. */
@@ -39,6 +53,12 @@ export type OutcomeListener = (
   context: ConnectionContext,
   error: JoineryError | null,
 ) => Promise<void>;
+
+/** Called with what a provider's headers say about a longer quota (e.g. a 24-hour allocation). */
+export type QuotaListener = (
+  context: ConnectionContext,
+  quota: { name: string; used: number; limit: number },
+) => void;
 
 /**
  * Renews a refreshable connection's credentials after the provider said they expired, replacing
@@ -53,6 +73,12 @@ export interface PipelineOptions {
   /** Largest response body read into memory (actions, health checks). Defaults to 16 MiB. */
   maxBodyBytes?: number;
   refreshCredentials?: CredentialRefresher;
+  rateLimiter: RateLimiter;
+  retry?: RetryOptions;
+  breaker?: BreakerOptions;
+  onQuota?: QuotaListener;
+  /** Defaults to 60 s; see `CallMeta.timeoutMs`. */
+  defaultTimeoutMs?: number;
 }
 
 // RFC 9110 §7.6.1 hop-by-hop headers, plus what carries Joinery's own or the provider's credentials.
@@ -66,7 +92,14 @@ const HOP_BY_HOP = new Set([
   'transfer-encoding',
   'upgrade',
 ]);
-const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'host', 'authorization', 'joinery-tenant', 'cookie']);
+const NOT_FORWARDED = new Set([
+  ...HOP_BY_HOP,
+  'host',
+  'authorization',
+  'joinery-tenant',
+  'joinery-timeout-ms',
+  'cookie',
+]);
 const NOT_RELAYED = new Set([...HOP_BY_HOP, 'set-cookie', 'authorization']);
 
 export function flattenHeaders(
@@ -92,11 +125,72 @@ export interface StreamedResponse {
   headers: Record<string, string>;
   body: Readable;
   requestId: string;
+  /** The classified failure behind a 429/5xx answer the pipeline gave up on; null otherwise. */
+  error: JoineryError | null;
 }
 
+/** The limits that apply to one request, as keyed windows. */
+export function limitWindows(
+  context: ConnectionContext,
+  method: string,
+  path: string,
+): LimitWindow[] {
+  const declared = context.rateLimits ?? context.connector.rateLimit?.limits ?? [];
+  const base = `${context.environmentId}:${context.integrationKey}`;
+  const windows: LimitWindow[] = [];
+  for (const limit of declared) {
+    if (limit.methods && !limit.methods.includes(method.toUpperCase() as never)) continue;
+    if (limit.path !== undefined && !new RegExp(limit.path).test(path)) continue;
+    const scope = limit.scope ?? 'connection';
+    const owner =
+      scope === 'integration'
+        ? '*'
+        : scope === 'tenant'
+          ? `t:${context.tenant}`
+          : `c:${context.id}`;
+    windows.push({
+      key: `${base}:${limit.name}:${owner}`,
+      name: limit.name,
+      maxRequests: limit.requests,
+      windowMs: limit.perSeconds * 1000,
+    });
+  }
+  // Always present: where a provider's "stop until…" is recorded for this connection.
+  windows.push({
+    key: `${base}:provider:c:${context.id}`,
+    name: 'provider',
+    maxRequests: 1,
+    windowMs: 1,
+    blockOnly: true,
+  });
+  return windows;
+}
+
+interface Exchange {
+  status: number | null;
+  headers: Record<string, string>;
+  body: unknown;
+  stream: Readable | null;
+  error: JoineryError | null;
+  requestId: string;
+  safeUrl: string;
+  started: number;
+  /** Set when the request never left: circuit open or throttled past the deadline. */
+  notSent: boolean;
+}
+
+type Send = {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body: string | Buffer | Readable | null;
+  buffered: boolean;
+};
+
 /**
- * The outbound call path: URL and auth from connector data, SSRF guard, send, classify, log.
- * Retries, pre-throttling and circuit breaking wrap `send` in later layers.
+ * The outbound call path (DESIGN.md): URL and auth from connector data, SSRF guard, circuit
+ * breaker, pre-throttling, send with timeouts, classify, learn from headers, retry with reasons,
+ * log every attempt.
  */
 export class CallPipeline {
   readonly #transport: Transport;
@@ -104,18 +198,50 @@ export class CallPipeline {
   readonly #onOutcome: OutcomeListener;
   readonly #maxBodyBytes: number;
   readonly #refresh: CredentialRefresher | undefined;
+  readonly #limiter: RateLimiter;
+  readonly #retry: Required<RetryOptions>;
+  readonly #breakerOptions: BreakerOptions;
+  readonly #onQuota: QuotaListener | undefined;
+  readonly #defaultTimeoutMs: number;
+  readonly #breakers = new Map<string, CircuitBreaker>();
+  readonly #budgets = new Map<string, RetryBudget>();
 
   constructor(
     transport: Transport,
     log: RequestLog,
     onOutcome: OutcomeListener,
-    options: PipelineOptions = {},
+    options: PipelineOptions,
   ) {
     this.#transport = transport;
     this.#log = log;
     this.#onOutcome = onOutcome;
     this.#maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
     this.#refresh = options.refreshCredentials;
+    this.#limiter = options.rateLimiter;
+    this.#retry = { ...defaultRetryOptions, ...options.retry };
+    this.#breakerOptions = options.breaker ?? {};
+    this.#onQuota = options.onQuota;
+    this.#defaultTimeoutMs = options.defaultTimeoutMs ?? 60_000;
+  }
+
+  breaker(context: ConnectionContext): CircuitBreaker {
+    const key = `${context.environmentId}:${context.integrationKey}`;
+    let breaker = this.#breakers.get(key);
+    if (!breaker) {
+      breaker = new CircuitBreaker(context.connector.name, this.#breakerOptions);
+      this.#breakers.set(key, breaker);
+    }
+    return breaker;
+  }
+
+  #budget(context: ConnectionContext): RetryBudget {
+    const key = `${context.environmentId}:${context.integrationKey}`;
+    let budget = this.#budgets.get(key);
+    if (!budget) {
+      budget = new RetryBudget();
+      this.#budgets.set(key, budget);
+    }
+    return budget;
   }
 
   /** Resolves a path (or a same-origin absolute URL, e.g. a `next` link) below the base URL. */
@@ -146,88 +272,6 @@ export class CallPipeline {
     return url;
   }
 
-  async #send(
-    context: ConnectionContext,
-    url: URL,
-    init: {
-      method: string;
-      headers: Record<string, string>;
-      body: string | Buffer | Readable | null;
-    },
-    meta: CallMeta,
-  ): Promise<{
-    response: Dispatcher.ResponseData;
-    safeUrl: string;
-    requestId: string;
-    started: number;
-  }> {
-    const requestId = newId('req');
-    const started = performance.now();
-    const wire = applyAuth(
-      schemeFor(context.connector.auth, context.authType, context.connector.id),
-      context.credentials,
-    );
-    for (const [name, value] of Object.entries(wire.query)) url.searchParams.set(name, value);
-    const safeUrl = sanitizeUrl(url, wire.secretQueryParams);
-    const headers: Record<string, string> = {
-      'user-agent': 'Joinery',
-      ...lowerKeys(context.connector.defaultHeaders ?? {}),
-      ...init.headers,
-      ...wire.headers,
-    };
-    try {
-      if (!context.allowPrivateNetwork) checkLiteralHost(url.hostname);
-      const response = await this.#transport.send(url, {
-        method: init.method,
-        headers,
-        body: init.body,
-        allowPrivateNetwork: context.allowPrivateNetwork,
-        ...(meta.signal ? { signal: meta.signal } : {}),
-      });
-      return { response, safeUrl, requestId, started };
-    } catch (error) {
-      const failure = (
-        isJoineryError(error)
-          ? error
-          : new JoineryError('internal', String(error), { cause: error })
-      ).withContext({
-        connectionId: context.id,
-        requestId,
-      });
-      this.#record(context, meta, init.method, safeUrl, null, started, failure, requestId);
-      await this.#onOutcome(context, failure);
-      throw failure;
-    }
-  }
-
-  #record(
-    context: ConnectionContext,
-    meta: CallMeta,
-    method: string,
-    url: string,
-    status: number | null,
-    started: number,
-    error: JoineryError | null,
-    requestId: string,
-  ): void {
-    this.#log.record({
-      id: newId('log'),
-      at: new Date(),
-      environmentId: context.environmentId,
-      connectionId: context.id,
-      integrationKey: context.integrationKey,
-      tenant: context.tenant,
-      source: meta.source,
-      action: meta.action ?? null,
-      method,
-      url,
-      status,
-      durationMs: Math.round(performance.now() - started),
-      errorCode: error?.code ?? null,
-      requestId,
-    });
-  }
-
   /** A JSON call whose answer is read, parsed and classified: data the caller can trust, or a JoineryError. */
   async call(
     context: ConnectionContext,
@@ -235,7 +279,7 @@ export class CallPipeline {
     meta: CallMeta,
   ): Promise<ProviderResponse> {
     try {
-      return await this.#callOnce(context, request, meta);
+      return await this.#callWithPolicies(context, request, meta);
     } catch (error) {
       // A refreshable credential that the provider calls expired: renew once, then try once more.
       if (
@@ -243,15 +287,14 @@ export class CallPipeline {
         error.code !== 'auth_expired' ||
         !context.refreshable ||
         !this.#refresh
-      ) {
+      )
         throw error;
-      }
       await this.#refresh(context, error);
-      return this.#callOnce(context, request, meta);
+      return this.#callWithPolicies(context, request, meta);
     }
   }
 
-  async #callOnce(
+  async #callWithPolicies(
     context: ConnectionContext,
     request: ProviderRequest,
     meta: CallMeta,
@@ -268,39 +311,27 @@ export class CallPipeline {
     let body: string | null = null;
     if (request.json !== undefined) {
       body = JSON.stringify(request.json);
-      headers['content-type'] = 'application/json';
+      // Slack asks for the charset (`missing_charset` warning without it); every JSON API accepts it.
+      headers['content-type'] = 'application/json; charset=utf-8';
     }
-    const sent = await this.#send(context, url, { method: request.method, headers, body }, meta);
-    const status = sent.response.statusCode;
-    const responseHeaders = flattenHeaders(sent.response.headers);
-    let error: JoineryError | null;
-    let parsed: unknown;
-    try {
-      const text = await readCapped(sent.response.body, this.#maxBodyBytes);
-      parsed = parseBody(text, responseHeaders['content-type'], status);
-      error = classifyStatus(context.connector, status, responseHeaders, parsed, {
-        refreshable: context.refreshable,
-      });
-    } catch (caught) {
-      error = isJoineryError(caught) ? caught : transportFailure(caught, url);
-    }
-    if (error) error = error.withContext({ connectionId: context.id, requestId: sent.requestId });
-    this.#record(
+    const exchange = await this.#withRetries(
       context,
+      { method: request.method, url, headers, body, buffered: true },
       meta,
-      request.method,
-      sent.safeUrl,
-      status,
-      sent.started,
-      error,
-      sent.requestId,
     );
-    await this.#onOutcome(context, error);
-    if (error) throw error;
-    return { status, headers: responseHeaders, body: parsed, requestId: sent.requestId };
+    if (exchange.error) throw exchange.error;
+    return {
+      status: exchange.status as number,
+      headers: exchange.headers,
+      body: exchange.body,
+      requestId: exchange.requestId,
+    };
   }
 
-  /** A passthrough call whose body streams back untouched (the proxy). Transport failures throw. */
+  /**
+   * A passthrough call whose body streams back untouched (the proxy). Requests without a body are
+   * retried like any other; a streamed request body cannot be replayed, so it is sent once.
+   */
   async stream(
     context: ConnectionContext,
     request: {
@@ -313,44 +344,305 @@ export class CallPipeline {
     meta: CallMeta,
   ): Promise<StreamedResponse> {
     const url = this.buildUrl(context, request.path, request.search);
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = {
+      ...lowerKeys(context.connector.defaultHeaders ?? {}),
+    };
     for (const [name, value] of Object.entries(request.headers)) {
       const lower = name.toLowerCase();
       if (!NOT_FORWARDED.has(lower)) headers[lower] = value;
     }
-    const sent = await this.#send(
+    const exchange = await this.#withRetries(
       context,
-      url,
-      { method: request.method, headers, body: request.body },
+      { method: request.method, url, headers, body: request.body, buffered: false },
       meta,
     );
-    const status = sent.response.statusCode;
-    const responseHeaders = flattenHeaders(sent.response.headers);
-    // The body is relayed as it streams; the classification only decides the log line and health.
-    const error =
-      status === 401 || status >= 500 || status === 429
-        ? classifyStatus(context.connector, status, responseHeaders, undefined, {
-            refreshable: context.refreshable,
-          })
+    if (exchange.notSent || exchange.stream === null)
+      throw exchange.error ?? new JoineryError('internal', 'the proxy got no response');
+    // Transport failures have no response to relay.
+    if (exchange.status === null)
+      throw exchange.error ?? new JoineryError('internal', 'the proxy got no status');
+    const gaveUp =
+      exchange.error && (exchange.status >= 500 || exchange.error.code === 'rate_limited')
+        ? exchange.error
         : null;
-    this.#record(
-      context,
-      meta,
-      request.method,
-      sent.safeUrl,
-      status,
-      sent.started,
-      error,
-      sent.requestId,
-    );
-    await this.#onOutcome(context, error);
     return {
-      status,
-      headers: responseHeaders,
-      body: sent.response.body,
-      requestId: sent.requestId,
+      status: exchange.status,
+      headers: exchange.headers,
+      body: exchange.stream,
+      requestId: exchange.requestId,
+      error: gaveUp,
     };
   }
+
+  async #withRetries(context: ConnectionContext, send: Send, meta: CallMeta): Promise<Exchange> {
+    const deadline = Date.now() + (meta.timeoutMs ?? this.#defaultTimeoutMs);
+    const signal = meta.signal
+      ? AbortSignal.any([meta.signal, AbortSignal.timeout(deadline - Date.now())])
+      : AbortSignal.timeout(deadline - Date.now());
+    const budget = this.#budget(context);
+    const idempotencyHeader = context.connector.idempotencyHeader?.toLowerCase();
+    const hasIdempotencyKey =
+      idempotencyHeader !== undefined && send.headers[idempotencyHeader] !== undefined;
+    const replayable = send.buffered || send.body === null;
+    for (let attempt = 1; ; attempt++) {
+      const exchange = await this.#attempt(context, send, meta, signal, deadline);
+      budget.recordRequest();
+      const error = exchange.error;
+      let decision:
+        { retry: true; waitMs: number; reason: string } | { retry: false; reason: string } | null =
+        null;
+      if (error) {
+        decision =
+          exchange.notSent && error.code === 'provider_unavailable'
+            ? { retry: false, reason: 'circuit open: not sent' }
+            : exchange.notSent
+              ? { retry: false, reason: error.message }
+              : !replayable
+                ? { retry: false, reason: 'a streamed request body cannot be sent twice' }
+                : decideRetry(
+                    {
+                      error,
+                      attempt,
+                      method: send.method,
+                      hasIdempotencyKey,
+                      deadline,
+                      now: Date.now(),
+                      budgetAllows: error.retryable ? budget.tryRetry() : true,
+                    },
+                    this.#retry,
+                  );
+      }
+      this.#record(context, meta, send.method, exchange, error, attempt, decision?.reason ?? null);
+      if (!decision?.retry) {
+        await this.#onOutcome(context, error);
+        return exchange;
+      }
+      discard(exchange.stream);
+      try {
+        await sleep(decision.waitMs, undefined, { signal });
+      } catch {
+        const stopped = new JoineryError(
+          'timeout',
+          `the caller's deadline passed while waiting to retry (${decision.reason})`,
+          {
+            connectionId: context.id,
+            requestId: exchange.requestId,
+          },
+        );
+        await this.#onOutcome(context, stopped);
+        return { ...exchange, error: stopped, stream: null };
+      }
+    }
+  }
+
+  async #attempt(
+    context: ConnectionContext,
+    send: Send,
+    meta: CallMeta,
+    signal: AbortSignal,
+    deadline: number,
+  ): Promise<Exchange> {
+    const requestId = newId('req');
+    const started = performance.now();
+    const url = new URL(send.url);
+    const wire = applyAuth(
+      schemeFor(context.connector.auth, context.authType, context.connector.id),
+      context.credentials,
+    );
+    for (const [name, value] of Object.entries(wire.query)) url.searchParams.set(name, value);
+    const safeUrl = sanitizeUrl(url, wire.secretQueryParams);
+    const base: Exchange = {
+      status: null,
+      headers: {},
+      body: undefined,
+      stream: null,
+      error: null,
+      requestId,
+      safeUrl,
+      started,
+      notSent: true,
+    };
+    const fail = (error: unknown): Exchange => ({
+      ...base,
+      error: (isJoineryError(error)
+        ? error
+        : new JoineryError('internal', String(error), { cause: error })
+      ).withContext({ connectionId: context.id, requestId }),
+    });
+
+    const breaker = this.breaker(context);
+    const windows = limitWindows(context, send.method, url.pathname);
+    let reservation: Reservation;
+    try {
+      if (!context.allowPrivateNetwork) checkLiteralHost(url.hostname);
+      breaker.admit();
+      reservation = await this.#limiter.reserve(windows, deadline);
+      const waitMs = reservation.sendAt - Date.now();
+      if (waitMs > 0) await sleep(waitMs, undefined, { signal });
+    } catch (error) {
+      if (isJoineryError(error)) return fail(error);
+      return fail(
+        new JoineryError(
+          'timeout',
+          "the caller's deadline passed while waiting for rate-limit capacity",
+          { cause: error },
+        ),
+      );
+    }
+
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.#transport.send(url, {
+        method: send.method as Dispatcher.HttpMethod,
+        headers: { 'user-agent': 'Joinery', ...send.headers, ...wire.headers },
+        body: send.body,
+        allowPrivateNetwork: context.allowPrivateNetwork,
+        signal,
+      });
+    } catch (error) {
+      await this.#settleSlot(reservation);
+      const failed = {
+        ...fail(
+          signal.aborted
+            ? new JoineryError(
+                'timeout',
+                `no answer from ${url.host} before the caller's deadline`,
+                { cause: error },
+              )
+            : error,
+        ),
+        notSent: false,
+      };
+      breaker.record(failed.error?.code ?? 'network');
+      return failed;
+    }
+
+    await this.#settleSlot(reservation);
+    const status = response.statusCode;
+    const headers = flattenHeaders(response.headers);
+    let error: JoineryError | null;
+    let body: unknown;
+    let stream: Readable | null = null;
+    if (send.buffered) {
+      try {
+        const text = await readCapped(response.body, this.#maxBodyBytes);
+        body = parseBody(text, headers['content-type'], status);
+        // A read must return data: an empty 2xx to a GET is a broken answer, worth another try.
+        if (
+          body === undefined &&
+          send.method === 'GET' &&
+          status >= 200 &&
+          status < 300 &&
+          status !== 204
+        ) {
+          throw new JoineryError(
+            'malformed_response',
+            `${context.connector.name} answered ${status} with an empty body`,
+            {
+              details: { status },
+            },
+          );
+        }
+        error = classifyStatus(context.connector, status, headers, body, {
+          refreshable: context.refreshable,
+        });
+      } catch (caught) {
+        error = isJoineryError(caught) ? caught : transportFailure(caught, url);
+      }
+    } else {
+      stream = response.body;
+      // The body is relayed as it streams; the classification decides retries, the log and health.
+      error =
+        status === 401 || status === 429 || status >= 500
+          ? classifyStatus(context.connector, status, headers, undefined, {
+              refreshable: context.refreshable,
+            })
+          : null;
+    }
+    if (error) error = error.withContext({ connectionId: context.id, requestId });
+    breaker.record(error?.code ?? null);
+    await this.#learn(context, windows, headers, error);
+    return { status, headers, body, stream, error, requestId, safeUrl, started, notSent: false };
+  }
+
+  /**
+   * Counts the request at the moment its answer (or failure) arrived: by then the provider has
+   * surely received it, so a slow connect or a busy event loop cannot make two requests land
+   * closer together at the provider than the window allows.
+   */
+  async #settleSlot(reservation: Reservation): Promise<void> {
+    const now = Date.now();
+    if (reservation.keys.length === 0 || now - reservation.sendAt < 1) return;
+    await this.#limiter.sentAt(reservation, now);
+  }
+
+  /** Corrects the pre-throttle from what the provider says: stop until a reset or Retry-After. */
+  async #learn(
+    context: ConnectionContext,
+    windows: LimitWindow[],
+    headers: Record<string, string>,
+    error: JoineryError | null,
+  ): Promise<void> {
+    const reading = readRateLimit(context.connector.rateLimit, headers);
+    let until: number | null = null;
+    if (error?.code === 'rate_limited' && error.retryAfterMs !== undefined)
+      until = Date.now() + error.retryAfterMs;
+    else if (reading.remaining === 0 && reading.resetInMs !== undefined)
+      until = Date.now() + reading.resetInMs;
+    if (until !== null)
+      await this.#limiter.block(
+        windows.map((w) => w.key),
+        until,
+      );
+    const quota = context.connector.rateLimit?.quota;
+    if (quota && this.#onQuota) {
+      const match = new RegExp(quota.pattern).exec(headers[quota.header.toLowerCase()] ?? '');
+      if (match)
+        this.#onQuota(context, {
+          name: quota.name,
+          used: Number(match[1]),
+          limit: Number(match[2]),
+        });
+    }
+  }
+
+  #record(
+    context: ConnectionContext,
+    meta: CallMeta,
+    method: string,
+    exchange: Exchange,
+    error: JoineryError | null,
+    attempt: number,
+    decision: string | null,
+  ): void {
+    this.#log.record({
+      id: newId('log'),
+      at: new Date(),
+      environmentId: context.environmentId,
+      connectionId: context.id,
+      integrationKey: context.integrationKey,
+      tenant: context.tenant,
+      source: meta.source,
+      action: meta.action ?? null,
+      method,
+      url: exchange.safeUrl,
+      status: exchange.status,
+      durationMs: Math.round(performance.now() - exchange.started),
+      errorCode: error?.code ?? null,
+      requestId: exchange.requestId,
+      attempt,
+      decision,
+    });
+  }
+}
+
+/** Drops a response body that will not be relayed, keeping the socket reusable when it is short. */
+function discard(stream: Readable | null): void {
+  if (!stream) return;
+  // undici's dump() reads at most 128 KiB, then closes the socket; it settles without throwing.
+  const body = stream as Readable & { dump?: (options?: { limit: number }) => Promise<void> };
+  if (body.dump) void body.dump();
+  else stream.resume();
 }
 
 function lowerKeys(headers: Readonly<Record<string, string>>): Record<string, string> {
@@ -402,8 +694,6 @@ function transportFailure(error: unknown, url: URL): JoineryError {
   return new JoineryError(
     'network',
     `the connection to ${url.host} failed while reading the response: ${(error as Error).message}`,
-    {
-      cause: error,
-    },
+    { cause: error },
   );
 }

@@ -82,7 +82,12 @@ export function transportError(error: unknown, url: URL): JoineryError {
     );
   }
   const err = error as NodeJS.ErrnoException & { name?: string };
-  if (err.name === 'AbortError' || err.code === 'ABORT_ERR') {
+  if (
+    err.name === 'AbortError' ||
+    err.name === 'TimeoutError' ||
+    err.code === 'ABORT_ERR' ||
+    err.code === 'UND_ERR_ABORTED'
+  ) {
     return new JoineryError('timeout', `the call to ${host} was cancelled before it finished`, {
       cause: error,
     });
