@@ -46,10 +46,10 @@ function buildRequest(
     used.add(body.field);
     request.json = input[body.field] ?? {};
   } else if (body !== undefined) {
-    const fields =
+    const fields: readonly string[] =
       body === 'rest'
         ? Object.keys(input).filter((name) => !used.has(name) && !skip.has(name))
-        : body;
+        : (body as readonly string[]);
     const json: Record<string, unknown> = {};
     for (const name of fields)
       if (input[name] !== undefined) json[rename[name] ?? name] = input[name];

@@ -39,7 +39,7 @@ export { relayableHeaders } from './outbound/pipeline.js';
 export type { StreamedResponse } from './outbound/pipeline.js';
 export { CONNECTION_STATES } from './connections.js';
 export type { ConnectionState, ConnectionView, Scope } from './connections.js';
-export type { IntegrationView, OAuthClientView } from './integrations.js';
+export type { IntegrationInput, IntegrationView, OAuthClientView } from './integrations.js';
 export type { LogEntry, LogSource } from './request-log.js';
 export { SecretKeys, DEFAULT_ENVIRONMENT, generateSecretKey } from './secret-keys.js';
 export type { ActionResult } from './actions.js';

@@ -1,6 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { builtInConnectors } from '@joinery/connectors';
 import {
+  type IntegrationInput,
   CredentialCipher,
   DEFAULT_ENVIRONMENT,
   Engine,
@@ -15,12 +16,8 @@ import type { JoineryConfig } from './config.js';
 import { loadOrCreateKeyFile } from './encryption-key-file.js';
 import { VERSION } from './version.js';
 
-export interface SeedIntegration {
-  key: string;
-  connector: string;
-  baseUrl?: string;
-  allowPrivateNetwork?: boolean;
-}
+/** An integration to create (or replace) at start-up: its key and the body of `PUT /v1/integrations/{key}`. */
+export type SeedIntegration = { key: string } & IntegrationInput;
 
 export interface StartOptions {
   /** Integrations created (or replaced) at start-up, e.g. the demo's sandbox integration. */
@@ -45,22 +42,26 @@ export interface RunningJoinery {
 
 /** Redacts anything secret-shaped from structured logs, whatever the call site passes. */
 export function createLogger(level: JoineryConfig['logLevel']): Logger {
-  return pino({
-    level,
-    redact: {
-      paths: [
-        '*.authorization',
-        '*.apiKey',
-        '*.password',
-        '*.token',
-        '*.secret',
-        '*.credentials',
-        'headers.authorization',
-        'req.headers.authorization',
-      ],
-      censor: '[redacted]',
+  return pino(
+    {
+      level,
+      redact: {
+        paths: [
+          '*.authorization',
+          '*.apiKey',
+          '*.password',
+          '*.token',
+          '*.secret',
+          '*.credentials',
+          'headers.authorization',
+          'req.headers.authorization',
+        ],
+        censor: '[redacted]',
+      },
     },
-  });
+    // Structured logs go to stderr, so a command's own output on stdout stays readable.
+    pino.destination(2),
+  );
 }
 
 async function openConfiguredStore(config: JoineryConfig): Promise<Store> {

@@ -1,3 +1,4 @@
+import type * as sandboxApi from '@joinery/sandbox';
 import type { JoineryConfig, RunningJoinery, SeedIntegration } from '@joinery/server';
 import type { Sandbox } from '@joinery/sandbox';
 import { parseCommand, UsageError, type Command, type CommandSpec } from '../command.js';
@@ -43,7 +44,7 @@ const spec = {
     },
     demo: {
       type: 'boolean',
-      description: `also start the GitHub sandbox and the integration "${DEMO_INTEGRATION}" pointing at it`,
+      description: `also start the sandbox (fake GitHub, Slack, HubSpot and Salesforce) and one integration for each ("${DEMO_INTEGRATION}", "slack-sandbox", "hubspot-sandbox", "salesforce-sandbox")`,
     },
     'sandbox-port': {
       type: 'string',
@@ -99,24 +100,20 @@ export const startCommand: Command = {
     let failure: { error: unknown } | undefined;
     try {
       let demoToken = '';
+      let sandboxModule: SandboxModule | null = null;
       const seedIntegrations: SeedIntegration[] = [];
       if (values.demo) {
-        const sandboxModule = await import('@joinery/sandbox');
+        sandboxModule = await import('@joinery/sandbox');
         demoToken = sandboxModule.DEMO_TOKEN;
         try {
           started.sandbox = await sandboxModule.startSandbox({ port: sandboxPort });
         } catch (error) {
           throw new Error(
-            `could not start the GitHub sandbox on port ${sandboxPort}: ${describe(error)}. Choose another with --sandbox-port N (0 = any free port).`,
+            `could not start the sandbox on port ${sandboxPort}: ${describe(error)}. Choose another with --sandbox-port N (0 = any free port).`,
             { cause: error },
           );
         }
-        seedIntegrations.push({
-          key: DEMO_INTEGRATION,
-          connector: 'github',
-          baseUrl: `${started.sandbox.url}/github`,
-          allowPrivateNetwork: true,
-        });
+        seedIntegrations.push(...demoIntegrations(started.sandbox.url, sandboxModule));
       }
 
       try {
@@ -132,6 +129,7 @@ export const startCommand: Command = {
       if (started.sandbox) {
         const keyShown = started.joinery.generatedSecretKey !== null;
         io.stdout.write(tryIt(started.joinery.url, started.sandbox.url, demoToken, keyShown));
+        if (sandboxModule) io.stdout.write(otherProviders(sandboxTokens(sandboxModule)));
       }
       io.stdout.write('\nPress Ctrl-C to stop.\n');
 
@@ -217,6 +215,84 @@ Or with curl:
     -d '{"integration":"${DEMO_INTEGRATION}","tenant":"demo","credentials":{"type":"api_key","apiKey":"${demoToken}"}}'
   curl -s ${auth} ${json} -X POST $JOINERY_URL/v1/connections/<connection id>/actions/list_repositories -d '{"input":{}}'
   curl -s ${auth} "$JOINERY_URL/v1/logs?limit=10"
+`;
+}
+
+type SandboxModule = typeof sandboxApi;
+
+/**
+ * The demo's integrations: GitHub, Slack, HubSpot and Salesforce, each pointed at its sandbox.
+ * The last three also get the sandbox's OAuth client, so the Connect page works end to end.
+ */
+function demoIntegrations(sandboxUrl: string, sandbox: SandboxModule): SeedIntegration[] {
+  const local = { allowPrivateNetwork: true };
+  return [
+    { key: DEMO_INTEGRATION, connector: 'github', baseUrl: `${sandboxUrl}/github`, ...local },
+    {
+      key: 'slack-sandbox',
+      connector: 'slack',
+      baseUrl: `${sandboxUrl}/slack/api`,
+      ...local,
+      oauth: {
+        clientId: sandbox.SLACK_DEMO_CLIENT_ID,
+        clientSecret: sandbox.SLACK_DEMO_CLIENT_SECRET,
+        authorizationUrl: `${sandboxUrl}/slack/oauth/v2/authorize`,
+        tokenUrl: `${sandboxUrl}/slack/api/oauth.v2.access`,
+      },
+    },
+    {
+      key: 'hubspot-sandbox',
+      connector: 'hubspot',
+      baseUrl: `${sandboxUrl}/hubspot`,
+      ...local,
+      oauth: {
+        clientId: sandbox.HUBSPOT_DEMO_CLIENT_ID,
+        clientSecret: sandbox.HUBSPOT_DEMO_CLIENT_SECRET,
+        authorizationUrl: `${sandboxUrl}/hubspot/oauth/authorize`,
+        tokenUrl: `${sandboxUrl}/hubspot/oauth/v1/token`,
+      },
+    },
+    {
+      key: 'salesforce-sandbox',
+      connector: 'salesforce',
+      baseUrl: `${sandboxUrl}/salesforce`,
+      ...local,
+      oauth: {
+        clientId: sandbox.SALESFORCE_DEMO_CLIENT_ID,
+        clientSecret: sandbox.SALESFORCE_DEMO_CLIENT_SECRET,
+        authorizationUrl: `${sandboxUrl}/salesforce/services/oauth2/authorize`,
+        tokenUrl: `${sandboxUrl}/salesforce/services/oauth2/token`,
+      },
+    },
+  ];
+}
+
+function sandboxTokens(sandbox: SandboxModule): { key: string; token: string }[] {
+  return [
+    { key: 'slack-sandbox', token: sandbox.SLACK_DEMO_TOKEN },
+    { key: 'hubspot-sandbox', token: sandbox.HUBSPOT_DEMO_TOKEN },
+    { key: 'salesforce-sandbox', token: sandbox.SALESFORCE_DEMO_TOKEN },
+  ];
+}
+
+function otherProviders(tokens: { key: string; token: string }[]): string {
+  const lines = tokens.map(
+    ({
+      key,
+      token,
+    }) => `  curl -s ${'-H "Authorization: Bearer $JOINERY_SECRET_KEY"'} -H 'Content-Type: application/json' -X POST $JOINERY_URL/v1/connections \\
+    -d '{"integration":"${key}","tenant":"demo","credentials":{"type":"bearer","token":"${token}"}}'`,
+  );
+  return `
+Slack, HubSpot and Salesforce sandboxes run too (integrations slack-sandbox, hubspot-sandbox,
+salesforce-sandbox). Connect with their demo tokens:
+
+${lines.join('\n')}
+
+or through the OAuth Connect page (the sandboxes approve at once):
+
+  curl -s -H "Authorization: Bearer $JOINERY_SECRET_KEY" -H 'Content-Type: application/json' -X POST $JOINERY_URL/v1/connect-sessions \\
+    -d '{"integration":"hubspot-sandbox","tenant":"demo"}'      # open the "url" it returns in a browser
 `;
 }
 

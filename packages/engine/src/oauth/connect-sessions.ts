@@ -68,8 +68,8 @@ export interface ConnectFailure {
   reason: ConnectFailureReason;
   title: string;
   message: string;
-  /** The session link, when starting again with it can succeed. */
-  retryToken: string | null;
+  /** The Connect link to start again with, when that can succeed. */
+  retryUrl: string | null;
   /** Where the popup result goes, when known. */
   origin: string | null;
 }
@@ -84,6 +84,8 @@ export interface ConnectPageView {
   problem: string | null;
   /** The provider's origin (the page's form leads there). */
   providerOrigin: string;
+  /** Where the page's form posts to start the flow (the link itself). */
+  continueUrl: string;
 }
 
 export interface ConnectSuccess {
@@ -302,6 +304,7 @@ export class ConnectSessions {
         reconnect: live.connectionId !== null,
         problem,
         providerOrigin: new URL(config.authorizationUrl as string).origin,
+        continueUrl: this.#url(token),
       },
     };
   }
@@ -310,10 +313,11 @@ export class ConnectSessions {
    * Starts the flow: a fresh `state` and PKCE verifier (any earlier attempt's state stops
    * working), and a browser binding the callback must present. Returns where to send the browser.
    */
-  async begin(
-    token: string,
-  ): Promise<
-    | { redirectTo: string; cookie: { name: string; value: string; maxAgeSeconds: number } }
+  async begin(token: string): Promise<
+    | {
+        redirectTo: string;
+        cookie: { name: string; value: string; path: string; maxAgeSeconds: number };
+      }
     | { failure: ConnectFailure }
   > {
     const session = await this.#sessionByToken(token);
@@ -347,6 +351,7 @@ export class ConnectSessions {
       redirectTo: url.toString(),
       cookie: {
         name: `${BINDING_COOKIE_PREFIX}${live.id}`,
+        path: new URL(this.redirectUri()).pathname,
         value: binding,
         maxAgeSeconds: Math.max(1, Math.floor((live.expiresAt.getTime() - Date.now()) / 1000)),
       },
@@ -402,7 +407,11 @@ export class ConnectSessions {
       await this.#fail(live, { code: reason, message });
       const retry = !['session_expired', 'connection_gone', 'not_configured'].includes(reason);
       return {
-        failure: { ...outcome.failure, retryToken: retry ? token : null, origin: live.origin },
+        failure: {
+          ...outcome.failure,
+          retryUrl: retry ? this.#url(token) : null,
+          origin: live.origin,
+        },
       };
     }
     return { success: { ...outcome.success, origin: live.origin } };
@@ -636,7 +645,7 @@ const DEFAULT_MESSAGES: Partial<Record<ConnectFailureReason, string>> = {
 
 function failure(
   reason: ConnectFailureReason,
-  retryToken: string | null,
+  retryUrl: string | null,
   origin: string | null,
   message?: string,
 ): { failure: ConnectFailure } {
@@ -645,7 +654,7 @@ function failure(
       reason,
       title: TITLES[reason],
       message: message ?? DEFAULT_MESSAGES[reason] ?? 'Nothing was connected. Start again.',
-      retryToken,
+      retryUrl,
       origin,
     },
   };

@@ -493,7 +493,7 @@ export class CallPipeline {
     let response: Dispatcher.ResponseData;
     try {
       response = await this.#transport.send(url, {
-        method: send.method as Dispatcher.HttpMethod,
+        method: send.method,
         headers: { 'user-agent': 'Joinery', ...send.headers, ...wire.headers },
         body: send.body,
         allowPrivateNetwork: context.allowPrivateNetwork,

@@ -118,6 +118,38 @@ describe.each(BACKENDS)('Connect page bad input on %s', (backend) => {
     expect(await connectionsOf('ws')).toEqual([]);
   });
 
+  it('client credentials refused at renewal: needs_reauth, fails fast, and works again once the integration is fixed', async () => {
+    await integration('cc');
+    const created = await joinery.api('POST', '/v1/connections', {
+      integration: 'cc',
+      tenant: 'cc',
+      credentials: { type: 'oauth2_client_credentials' },
+    });
+    expect(created.status).toBe(201);
+    const id = String(created.body.id);
+    await integration('cc', { clientSecret: 'rotated-elsewhere' });
+    await new Promise((resolve) =>
+      setTimeout(resolve, Date.parse(created.body.tokenExpiresAt) - Date.now() + 100),
+    );
+    const refused = await joinery.api('GET', `/v1/proxy/${id}/api/whoami`);
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.code).toBe('auth_revoked');
+    expect(refused.body.error.message).toMatch(/invalid_client.*After fixing the integration/);
+    expect(refused.body.error.reconnectUrl).toBeUndefined();
+    const state = await joinery.api('GET', `/v1/connections/${id}`);
+    expect(state.body).toMatchObject({
+      state: 'needs_reauth',
+      lastError: { code: 'auth_revoked' },
+    });
+    const tokenRequests = peer.grants.length + peer.grantErrors.length;
+    expect((await joinery.api('GET', `/v1/proxy/${id}/api/whoami`)).status).toBe(401);
+    expect(peer.grants.length + peer.grantErrors.length).toBe(tokenRequests);
+    await integration('cc');
+    const working = await joinery.api('GET', `/v1/proxy/${id}/api/whoami`);
+    expect(working.status).toBe(200);
+    expect((await joinery.api('GET', `/v1/connections/${id}`)).body.state).toBe('healthy');
+  });
+
   it('wrong token URL: a clear page, and no connection', async () => {
     await integration('wrong-url', { tokenUrl: `${peer.issuer}/no-such-token-endpoint` });
     const flow = await runConnectFlow(new TestBrowser(), await link('wrong-url', 'wu'));
@@ -138,7 +170,7 @@ describe.each(BACKENDS)('Connect page bad input on %s', (backend) => {
     }
     expect(flow.result.status).toBe(502);
     expect(flow.result.text).toContain('did not answer when Joinery tried to finish the sign-in');
-    expect(flow.result.text).toContain(`href="${url.slice(joinery.url.length)}"`);
+    expect(flow.result.text).toContain(`href="${url}"`);
     expect(await connectionsOf('down')).toEqual([]);
     const retry = await runConnectFlow(browser, url);
     expect(retry.page.text).toContain('The last attempt did not work');

@@ -68,7 +68,7 @@ function page(options: {
 }
 
 /** The page a Connect link opens: names the app and what it will be allowed to do. */
-export function connectPage(view: ConnectPageView, token: string): Page {
+export function connectPage(view: ConnectPageView): Page {
   const scopes =
     view.scopes.length > 0
       ? html`<p>${view.providerName} will ask you to allow access to:</p>
@@ -84,7 +84,7 @@ export function connectPage(view: ConnectPageView, token: string): Page {
         ${view.reconnect ? 'Reconnect' : 'Connect'} your ${view.providerName} account
       </h1>
       ${view.problem ? html`<p class="problem">${view.problem}</p>` : null} ${scopes}
-      <form method="post" action="/connect/${token}">
+      <form method="post" action="${view.continueUrl}">
         <button type="submit">Continue to ${view.providerName}</button>
       </form>
       <p class="note">
@@ -136,8 +136,8 @@ const STATUS: Partial<Record<ConnectFailure['reason'], number>> = {
 
 export function failurePage(failure: ConnectFailure): Page {
   // Back to the link's own page, which explains what went wrong and offers to continue.
-  const retry = failure.retryToken
-    ? html`<p><a class="button" href="/connect/${failure.retryToken}">Start again</a></p>`
+  const retry = failure.retryUrl
+    ? html`<p><a class="button" href="${failure.retryUrl}">Start again</a></p>`
     : null;
   return page({
     status: STATUS[failure.reason] ?? 200,

@@ -117,9 +117,7 @@ export function registerConnectRoutes(app: OpenAPIHono<AppEnv>, engine: Engine):
     const described = await engine.connectSessions.describe(c.req.param('token'));
     return render(
       c,
-      'failure' in described
-        ? failurePage(described.failure)
-        : connectPage(described.page, c.req.param('token')),
+      'failure' in described ? failurePage(described.failure) : connectPage(described.page),
     );
   });
 
@@ -141,7 +139,7 @@ export function registerConnectRoutes(app: OpenAPIHono<AppEnv>, engine: Engine):
     // Binds the flow to this browser: the callback must come back with it (SameSite=Lax cookies
     // are sent on the provider's top-level redirect back).
     setCookie(c, begun.cookie.name, begun.cookie.value, {
-      path: '/oauth/callback',
+      path: begun.cookie.path,
       httpOnly: true,
       sameSite: 'Lax',
       secure: engine.connectSessions.redirectUri().startsWith('https:'),
