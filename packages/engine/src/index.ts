@@ -67,3 +67,11 @@ export type { RetryDecision, RetryOptions } from './outbound/policies/retry.js';
 export { CircuitBreaker } from './outbound/policies/circuit-breaker.js';
 export type { BreakerOptions } from './outbound/policies/circuit-breaker.js';
 export { canonicalJson } from './idempotency.js';
+export { connectorKit } from './scaffold/connector-kit.js';
+export type { ConnectorKit, ConnectorModuleExport } from './scaffold/connector-kit.js';
+export {
+  ConnectorFileError,
+  loadConnectorFile,
+  loadConnectorsDir,
+} from './scaffold/connectors-dir.js';
+export type { LoadedConnectors } from './scaffold/connectors-dir.js';

@@ -32,6 +32,8 @@ export const slack = defineConnector({
     defaultScopes: ['chat:write', 'channels:read', 'users:read', 'users:read.email'],
     // Slack answers auth failures inside a 200 (`invalid_auth`), never with a 401 to refresh on.
     refreshOn401: false,
+    // oauth.v2.access answers `"token_type": "bot"` for the bot token, a bearer credential.
+    bearerTokenTypes: ['bot', 'user'],
   },
   healthCheck: { method: 'GET', path: '/auth.test' },
   pagination: {

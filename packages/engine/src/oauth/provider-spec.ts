@@ -45,6 +45,12 @@ export interface OAuthProviderSpec {
    * well before that, even for a connection nobody calls.
    */
   idleRefreshTokenDays?: number;
+  /**
+   * `token_type` values the provider uses for what is a bearer token. Slack answers
+   * `"token_type": "bot"` for bot tokens it documents as `Authorization: Bearer` credentials
+   * (https://docs.slack.dev/authentication/tokens); RFC 6749 §7.1 names only `bearer` and `mac`.
+   */
+  bearerTokenTypes?: readonly string[];
 }
 
 /** The defaults above, resolved: what the token code reads. */
@@ -58,6 +64,7 @@ export interface ResolvedProviderSpec {
   redirectUriOnRefresh: boolean;
   refreshOn401: boolean;
   idleRefreshTokenDays: number | null;
+  bearerTokenTypes: readonly string[];
 }
 
 export function resolveProviderSpec(spec: OAuthProviderSpec | undefined): ResolvedProviderSpec {
@@ -71,5 +78,6 @@ export function resolveProviderSpec(spec: OAuthProviderSpec | undefined): Resolv
     redirectUriOnRefresh: spec?.redirectUriOnRefresh ?? false,
     refreshOn401: spec?.refreshOn401 ?? true,
     idleRefreshTokenDays: spec?.idleRefreshTokenDays ?? null,
+    bearerTokenTypes: spec?.bearerTokenTypes ?? [],
   };
 }

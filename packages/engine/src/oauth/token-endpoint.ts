@@ -113,6 +113,13 @@ function fetchFor(config: OAuthClientConfig): TokenFetch {
           delete json.id_token;
           text = JSON.stringify(json);
         }
+        if (
+          typeof json.token_type === 'string' &&
+          config.spec.bearerTokenTypes.includes(json.token_type)
+        ) {
+          json.token_type = 'bearer';
+          text = JSON.stringify(json);
+        }
       } catch {
         // Not JSON after all: oauth4webapi will say so.
       }

@@ -274,9 +274,8 @@ export class TokenManager {
     const tokens = this.#open(row);
     if (row.state === 'needs_reauth' && tokens.type === 'oauth2')
       return { kind: 'revoked', row, error: await this.#needsReauthError(row) };
-    const connector = this.#deps.connectors.get(
-      (await this.#deps.integrations.row(row.environmentId, row.integrationKey)).connector,
-    );
+    const integration = await this.#deps.integrations.row(row.environmentId, row.integrationKey);
+    const connector = this.#deps.connectors.get(integration.connector);
     const refreshOn401 = connector.oauth?.refreshOn401 ?? true;
     const decision = refreshDecision(timingOf(row, tokens, Date.now()), trigger, { refreshOn401 });
     if (!decision.refresh) {
@@ -297,11 +296,7 @@ export class TokenManager {
     }
     let config: OAuthClientConfig;
     try {
-      config = oauthClientConfig(
-        await this.#deps.integrations.row(row.environmentId, row.integrationKey),
-        connector,
-        this.#deps.cipher,
-      );
+      config = oauthClientConfig(integration, connector, this.#deps.cipher);
     } catch (error) {
       if (!isJoineryError(error)) throw error;
       return this.#markFailed(writer, row, tokens, error, false);

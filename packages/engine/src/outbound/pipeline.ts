@@ -177,6 +177,8 @@ interface Exchange {
   started: number;
   /** Set when the request never left: circuit open or throttled past the deadline. */
   notSent: boolean;
+  /** The transport's wait was cut short to the caller's deadline: no time is left for a retry. */
+  deadlineReached?: boolean;
 }
 
 type Send = {
@@ -351,11 +353,26 @@ export class CallPipeline {
       const lower = name.toLowerCase();
       if (!NOT_FORWARDED.has(lower)) headers[lower] = value;
     }
-    const exchange = await this.#withRetries(
-      context,
-      { method: request.method, url, headers, body: request.body, buffered: false },
-      meta,
-    );
+    const send: Send = {
+      method: request.method,
+      url,
+      headers,
+      body: request.body,
+      buffered: false,
+    };
+    let exchange = await this.#withRetries(context, send, meta);
+    // As for `call`: an expired refreshable credential is renewed once and the request sent again,
+    // when there is no streamed body that was already consumed.
+    if (
+      exchange.error?.code === 'auth_expired' &&
+      context.refreshable &&
+      this.#refresh &&
+      request.body === null
+    ) {
+      discard(exchange.stream);
+      await this.#refresh(context, exchange.error);
+      exchange = await this.#withRetries(context, send, meta);
+    }
     if (exchange.notSent || exchange.stream === null)
       throw exchange.error ?? new JoineryError('internal', 'the proxy got no response');
     // Transport failures have no response to relay.
@@ -376,9 +393,9 @@ export class CallPipeline {
 
   async #withRetries(context: ConnectionContext, send: Send, meta: CallMeta): Promise<Exchange> {
     const deadline = Date.now() + (meta.timeoutMs ?? this.#defaultTimeoutMs);
-    const signal = meta.signal
-      ? AbortSignal.any([meta.signal, AbortSignal.timeout(deadline - Date.now())])
-      : AbortSignal.timeout(deadline - Date.now());
+    // The deadline is enforced by the decisions (no wait or retry past it) and by the transport's
+    // timeouts, not by a timer signal: AbortSignal.timeout/any per request cost ~5 % of the proxy's CPU.
+    const signal = meta.signal;
     const budget = this.#budget(context);
     const idempotencyHeader = context.connector.idempotencyHeader?.toLowerCase();
     const hasIdempotencyKey =
@@ -395,22 +412,24 @@ export class CallPipeline {
         decision =
           exchange.notSent && error.code === 'provider_unavailable'
             ? { retry: false, reason: 'circuit open: not sent' }
-            : exchange.notSent
-              ? { retry: false, reason: error.message }
-              : !replayable
-                ? { retry: false, reason: 'a streamed request body cannot be sent twice' }
-                : decideRetry(
-                    {
-                      error,
-                      attempt,
-                      method: send.method,
-                      hasIdempotencyKey,
-                      deadline,
-                      now: Date.now(),
-                      budgetAllows: error.retryable ? budget.tryRetry() : true,
-                    },
-                    this.#retry,
-                  );
+            : exchange.deadlineReached
+              ? { retry: false, reason: "the caller's deadline passed while waiting for an answer" }
+              : exchange.notSent
+                ? { retry: false, reason: error.message }
+                : !replayable
+                  ? { retry: false, reason: 'a streamed request body cannot be sent twice' }
+                  : decideRetry(
+                      {
+                        error,
+                        attempt,
+                        method: send.method,
+                        hasIdempotencyKey,
+                        deadline,
+                        now: Date.now(),
+                        budgetAllows: error.retryable ? budget.tryRetry() : true,
+                      },
+                      this.#retry,
+                    );
       }
       this.#record(context, meta, send.method, exchange, error, attempt, decision?.reason ?? null);
       if (!decision?.retry) {
@@ -439,7 +458,7 @@ export class CallPipeline {
     context: ConnectionContext,
     send: Send,
     meta: CallMeta,
-    signal: AbortSignal,
+    signal: AbortSignal | undefined,
     deadline: number,
   ): Promise<Exchange> {
     const requestId = newId('req');
@@ -491,6 +510,9 @@ export class CallPipeline {
     }
 
     let response: Dispatcher.ResponseData;
+    const remainingMs = deadline - Date.now();
+    // Whether the transport's own timeouts were lowered to fit the caller's deadline.
+    const cappedByDeadline = remainingMs < this.#transport.headersTimeoutMs;
     try {
       response = await this.#transport.send(url, {
         method: send.method,
@@ -498,12 +520,14 @@ export class CallPipeline {
         body: send.body,
         allowPrivateNetwork: context.allowPrivateNetwork,
         signal,
+        timeoutMs: remainingMs,
       });
     } catch (error) {
       await this.#settleSlot(reservation);
+      const deadlineReached = cappedByDeadline && isJoineryError(error) && error.code === 'timeout';
       const failed = {
         ...fail(
-          signal.aborted
+          deadlineReached
             ? new JoineryError(
                 'timeout',
                 `no answer from ${url.host} before the caller's deadline`,
@@ -512,6 +536,7 @@ export class CallPipeline {
             : error,
         ),
         notSent: false,
+        deadlineReached,
       };
       breaker.record(failed.error?.code ?? 'network');
       return failed;

@@ -23,9 +23,11 @@ const defaultTransportOptions: Required<TransportOptions> = {
 export class Transport {
   readonly #guarded: Agent;
   readonly #open: Agent;
+  readonly #options: Required<TransportOptions>;
 
   constructor(options: TransportOptions = {}) {
     const o = { ...defaultTransportOptions, ...options };
+    this.#options = o;
     const common = {
       headersTimeout: o.headersTimeoutMs,
       bodyTimeout: o.bodyTimeoutMs,
@@ -38,6 +40,10 @@ export class Transport {
     this.#open = new Agent({ ...common, connect: { timeout: o.connectTimeoutMs } });
   }
 
+  get headersTimeoutMs(): number {
+    return this.#options.headersTimeoutMs;
+  }
+
   async send(
     url: URL,
     init: {
@@ -45,9 +51,12 @@ export class Transport {
       headers: Record<string, string>;
       body: string | Buffer | Readable | null;
       allowPrivateNetwork: boolean;
-      signal?: AbortSignal;
+      signal?: AbortSignal | undefined;
+      /** Caps the wait for headers and between body chunks below the defaults (the caller's deadline). */
+      timeoutMs?: number;
     },
   ): Promise<Dispatcher.ResponseData> {
+    const cap = init.timeoutMs === undefined ? undefined : Math.max(1, Math.round(init.timeoutMs));
     try {
       return await request(url, {
         method: init.method,
@@ -55,6 +64,12 @@ export class Transport {
         body: init.body,
         dispatcher: init.allowPrivateNetwork ? this.#open : this.#guarded,
         ...(init.signal ? { signal: init.signal } : {}),
+        ...(cap === undefined
+          ? {}
+          : {
+              headersTimeout: Math.min(cap, this.#options.headersTimeoutMs),
+              bodyTimeout: Math.min(cap, this.#options.bodyTimeoutMs),
+            }),
       });
     } catch (error) {
       throw transportError(error, url);
