@@ -39,7 +39,7 @@ describe('idempotency keys across processes (PostgreSQL)', () => {
     const claimed = outcomes.filter((o) => o.status === 'fulfilled' && o.value.kind === 'claimed');
     const refused = outcomes
       .filter((o) => o.status === 'rejected')
-      .map((o) => (o as PromiseRejectedResult).reason as JoineryError);
+      .map((o) => o.reason as JoineryError);
     expect(claimed).toHaveLength(1);
     expect(refused).toHaveLength(11);
     expect(refused.every((e) => e.code === 'conflict' && e.retryable)).toBe(true);
