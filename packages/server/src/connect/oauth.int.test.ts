@@ -154,7 +154,9 @@ describe.each(BACKENDS)('managed OAuth against oidc-provider on %s', (backend) =
     peer.rejectNextResourceCalls(1);
     const answer = await viaAction(id);
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-    expect(grantsOf('refresh_token')).toBe(refreshes + 1);
+    // At least the renewal the 401 asked for; the scheduler may renew ahead of expiry meanwhile.
+    expect(grantsOf('refresh_token')).toBeGreaterThanOrEqual(refreshes + 1);
+    expect(grantsOf('refresh_token')).toBeLessThanOrEqual(refreshes + 2);
     expect(peer.resource.rejected).toBe(rejectedBefore + 1);
 
     expect(peer.revokedGrants).toEqual([]);
