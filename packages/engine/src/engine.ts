@@ -29,6 +29,8 @@ import type { RetryOptions } from './outbound/policies/retry.js';
 import type { BreakerOptions } from './outbound/policies/circuit-breaker.js';
 import { RequestLog, type LogEntry, type RequestLogOptions } from './request-log.js';
 import { SecretKeys } from './secret-keys.js';
+import { WebhookDeliveries } from './webhooks/deliveries.js';
+import { InboundWebhooks } from './webhooks/inbound.js';
 
 export interface EngineOptions {
   db: Database;
@@ -109,6 +111,8 @@ export class Engine {
   readonly events: Events;
   readonly tokens: TokenManager;
   readonly connectSessions: ConnectSessions;
+  /** Inbound webhooks: verified, deduplicated and stored deliveries. */
+  readonly webhooks: InboundWebhooks;
   readonly #transport: Transport;
   readonly #pipeline: CallPipeline;
   readonly #actions: ActionRunner;
@@ -210,6 +214,12 @@ export class Engine {
     this.schemaDrift = new SchemaDriftRecorder(options.db, options.logger);
     this.quotas = quotas;
     this.#actions = new ActionRunner(this.#pipeline, this.schemaDrift);
+    this.webhooks = new InboundWebhooks({
+      deliveries: new WebhookDeliveries(options.db),
+      integrations: this.integrations,
+      connectors: this.connectors,
+      logger: options.logger,
+    });
   }
 
   /**

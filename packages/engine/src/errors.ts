@@ -64,6 +64,11 @@ export interface JoineryErrorOptions {
   /** For `auth_revoked` on a connection that needs re-authorisation: a Connect page link that fixes it. */
   reconnectUrl?: string;
   cause?: unknown;
+  /**
+   * True when the request never reached the provider (circuit open, throttled past the deadline,
+   * no connection made): it cannot have taken effect. Not sent over the wire.
+   */
+  notSent?: boolean;
 }
 
 export class JoineryError extends Error {
@@ -75,6 +80,7 @@ export class JoineryError extends Error {
   readonly requestId: string | undefined;
   readonly path: string | undefined;
   readonly details: ProviderDetails | undefined;
+  readonly notSent: boolean;
   readonly reconnectUrl: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: JoineryErrorOptions = {}) {
@@ -88,6 +94,7 @@ export class JoineryError extends Error {
     this.requestId = options.requestId;
     this.path = options.path;
     this.details = options.details;
+    this.notSent = options.notSent ?? false;
     this.reconnectUrl = options.reconnectUrl;
   }
 
@@ -122,7 +129,15 @@ export class JoineryError extends Error {
       ...optional('details', this.details),
       ...optional('reconnectUrl', context.reconnectUrl ?? this.reconnectUrl),
       cause: this.cause,
+      notSent: this.notSent,
     });
+  }
+
+  /** The same error, marked as never having reached the provider. */
+  unsent(): JoineryError {
+    const copy = this.withContext({});
+    (copy as { notSent: boolean }).notSent = true;
+    return copy;
   }
 }
 

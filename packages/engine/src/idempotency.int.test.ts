@@ -63,7 +63,7 @@ describe('idempotency keys across processes (PostgreSQL)', () => {
     ).rejects.toMatchObject({ code: 'conflict', retryable: false });
   });
 
-  it('replays a final failure, and releases the key after a retryable one', async () => {
+  it('replays a final failure, releases the key only when the provider cannot have acted', async () => {
     const hash = requestHash({ input: 'fail' });
     await (keys[0] as IdempotencyKeys).claim('env_default', 'final', hash);
     await (keys[0] as IdempotencyKeys).fail(
@@ -74,14 +74,37 @@ describe('idempotency keys across processes (PostgreSQL)', () => {
     await expect(
       (keys[1] as IdempotencyKeys).claim('env_default', 'final', hash),
     ).rejects.toMatchObject({ code: 'provider_rejected', message: 'Validation Failed' });
+    // Refused before acting (a 429): released, the retry runs.
     await (keys[0] as IdempotencyKeys).claim('env_default', 'retry', hash);
     await (keys[0] as IdempotencyKeys).fail(
       'env_default',
       'retry',
-      new JoineryError('provider_unavailable', '503'),
+      new JoineryError('rate_limited', '429'),
     );
     expect(await (keys[1] as IdempotencyKeys).claim('env_default', 'retry', hash)).toEqual({
       kind: 'claimed',
+    });
+    // Never sent (circuit open): released too.
+    await (keys[1] as IdempotencyKeys).fail(
+      'env_default',
+      'retry',
+      new JoineryError('provider_unavailable', 'circuit open').unsent(),
+    );
+    expect(await (keys[2] as IdempotencyKeys).claim('env_default', 'retry', hash)).toEqual({
+      kind: 'claimed',
+    });
+    // A 503 after sending may have acted: kept, and replayed as final.
+    await (keys[2] as IdempotencyKeys).fail(
+      'env_default',
+      'retry',
+      new JoineryError('provider_unavailable', '503'),
+    );
+    await expect(
+      (keys[0] as IdempotencyKeys).claim('env_default', 'retry', hash),
+    ).rejects.toMatchObject({
+      code: 'provider_unavailable',
+      retryable: false,
+      message: expect.stringMatching(/may have taken effect/),
     });
   });
 

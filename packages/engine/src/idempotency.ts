@@ -25,6 +25,20 @@ export function requestHash(parts: unknown): string {
   return createHash('sha256').update(canonicalJson(parts)).digest('hex');
 }
 
+/** Errors that prove the provider did not act on the request. */
+const REFUSED_BEFORE_ACTING = new Set([
+  'rate_limited',
+  'auth_expired',
+  'auth_revoked',
+  'unauthorized',
+  'invalid_input',
+  'blocked_destination',
+]);
+
+export function didNotAct(error: JoineryError): boolean {
+  return error.notSent || REFUSED_BEFORE_ACTING.has(error.code);
+}
+
 export type Claim<T> = { kind: 'claimed' } | { kind: 'replay'; result: T };
 
 interface StoredError {
@@ -129,19 +143,32 @@ export class IdempotencyKeys {
       .where(and(eq(idempotencyKeys.environmentId, environmentId), eq(idempotencyKeys.key, key)));
   }
 
-  /** A final failure is stored and replayed; a retryable one releases the key for a retry. */
+  /**
+   * A failure that proves the provider did not act (never sent, or refused before acting: 429,
+   * 401, our own validation) releases the key, so the caller may retry with it. Any other failure
+   * is stored and replayed like a result: the provider may have acted (a lost or broken answer to
+   * a write), and running the write again could do it twice — Stripe's rule: once a request with
+   * a key may have started executing, its outcome is the key's outcome.
+   */
   async fail(environmentId: string, key: string, error: JoineryError): Promise<void> {
     const where = and(
       eq(idempotencyKeys.environmentId, environmentId),
       eq(idempotencyKeys.key, key),
     );
-    if (error.retryable) {
+    if (didNotAct(error)) {
       await this.#db.delete(idempotencyKeys).where(where);
       return;
     }
+    const outcome = error.retryable
+      ? new JoineryError(
+          error.code,
+          `the first request with Idempotency-Key "${key}" may have taken effect at the provider, but its answer was lost (${error.message}). Check the provider before retrying with a new key.`,
+          { retryable: false },
+        )
+      : error;
     await this.#db
       .update(idempotencyKeys)
-      .set({ state: 'done', status: error.status, response: error.toJSON() })
+      .set({ state: 'done', status: outcome.status, response: outcome.toJSON() })
       .where(where);
   }
 

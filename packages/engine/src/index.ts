@@ -75,3 +75,23 @@ export {
   loadConnectorsDir,
 } from './scaffold/connectors-dir.js';
 export type { LoadedConnectors } from './scaffold/connectors-dir.js';
+export { WEBHOOK_SCHEMES } from './webhooks/types.js';
+export type {
+  SignedRequest,
+  Verification,
+  VerifyFailure,
+  VerifyOptions,
+  WebhookRoute,
+  WebhookSchemeName,
+  WebhookSpec,
+} from './webhooks/types.js';
+export { WEBHOOK_SCHEME_SPECS } from './webhooks/schemes.js';
+export type { ValueSource, WebhookScheme } from './webhooks/schemes.js';
+export { DEFAULT_TOLERANCE_SECONDS } from './webhooks/inbound.js';
+export type {
+  DeliveryQuery,
+  InboundRequest,
+  InboundResult,
+  InboundWebhooks,
+  WebhookDeliveryView,
+} from './webhooks/inbound.js';

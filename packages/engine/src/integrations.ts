@@ -8,6 +8,7 @@ import { JoineryError } from './errors.js';
 import { clientSecretBinding, usesOAuth } from './oauth/client-config.js';
 import { Secret } from './secret.js';
 import { parseOrThrow } from './validation.js';
+import { WEBHOOK_SCHEMES, type WebhookSchemeName } from './webhooks/types.js';
 
 export const INTEGRATION_KEY = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -63,7 +64,13 @@ export const integrationInput = z.object({
   connector: z.string().min(1),
   baseUrl: z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' }).optional(),
   allowPrivateNetwork: z.boolean().optional(),
-  webhookSecret: z.string().min(1).optional(),
+  /**
+   * The secret inbound webhooks are signed with; several (newest first, up to 5) while the
+   * provider rotates it, any of which may sign. Sealed, never returned.
+   */
+  webhookSecret: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(5)]).optional(),
+  /** Overrides the connector's webhook signature scheme, e.g. `standard_webhooks`. */
+  webhookScheme: z.enum(WEBHOOK_SCHEMES).optional(),
   /** Replaces the connector's declared limits, e.g. for a plan with a higher allowance. */
   rateLimits: z.array(declaredLimit).max(20).optional(),
   oauth: oauthClientInput.optional(),
@@ -76,6 +83,8 @@ export interface IntegrationView {
   baseUrl: string | null;
   allowPrivateNetwork: boolean;
   hasWebhookSecret: boolean;
+  /** How inbound webhooks are verified: the integration's choice, else the connector's; null when neither has one. */
+  webhookScheme: WebhookSchemeName | null;
   /** The integration's own limits, or null when the connector's declared ones apply. */
   rateLimits: DeclaredLimit[] | null;
   oauth: OAuthClientView | null;
@@ -85,13 +94,18 @@ export interface IntegrationView {
 
 type Row = typeof integrations.$inferSelect;
 
-function view(row: Row, redirectUri: string | null = null): IntegrationView {
+function view(
+  row: Row,
+  redirectUri: string | null,
+  connectorScheme: WebhookSchemeName | undefined,
+): IntegrationView {
   return {
     key: row.key,
     connector: row.connector,
     baseUrl: row.baseUrl,
     allowPrivateNetwork: row.allowPrivateNetwork,
     hasWebhookSecret: row.webhookSecret !== null,
+    webhookScheme: (row.webhookScheme as WebhookSchemeName | null) ?? connectorScheme ?? null,
     rateLimits: (row.rateLimits as DeclaredLimit[] | null) ?? null,
     oauth: row.oauth
       ? {
@@ -158,9 +172,8 @@ export class Integrations {
       baseUrl: input.baseUrl ?? null,
       allowPrivateNetwork: input.allowPrivateNetwork ?? false,
       rateLimits: input.rateLimits ?? null,
-      webhookSecret: input.webhookSecret
-        ? this.#cipher.seal(new Secret(input.webhookSecret), `integration:${environmentId}:${key}`)
-        : null,
+      webhookSecret: this.#sealWebhookSecrets(environmentId, key, input.webhookSecret),
+      webhookScheme: input.webhookScheme ?? null,
       updatedAt: new Date(),
     };
     const rows = await this.#db
@@ -171,7 +184,7 @@ export class Integrations {
     const row = rows[0] as Row;
     this.onChange();
     return {
-      integration: view(row, this.#redirectUri()),
+      integration: this.#view(row),
       created: row.createdAt.getTime() === row.updatedAt.getTime(),
     };
   }
@@ -244,7 +257,7 @@ export class Integrations {
       .from(integrations)
       .where(eq(integrations.environmentId, environmentId))
       .orderBy(asc(integrations.key));
-    return rows.map((row) => view(row, this.#redirectUri()));
+    return rows.map((row) => this.#view(row));
   }
 
   async row(environmentId: string, key: string): Promise<Row> {
@@ -262,6 +275,34 @@ export class Integrations {
   }
 
   async get(environmentId: string, key: string): Promise<IntegrationView> {
-    return view(await this.row(environmentId, key), this.#redirectUri());
+    return this.#view(await this.row(environmentId, key));
+  }
+
+  /**
+   * The integration's webhook secrets, newest first (empty when it has none). One sealed value
+   * is how a single secret has always been stored; a list is a rotation in progress.
+   */
+  webhookSecrets(environmentId: string, row: Row): Secret<string>[] {
+    const stored = row.webhookSecret;
+    if (stored === null) return [];
+    const binding = `integration:${environmentId}:${row.key}`;
+    return (Array.isArray(stored) ? stored : [stored]).map((sealed) =>
+      this.#cipher.open(sealed, binding),
+    );
+  }
+
+  #sealWebhookSecrets(
+    environmentId: string,
+    key: string,
+    input: string | string[] | undefined,
+  ): Row['webhookSecret'] {
+    if (input === undefined) return null;
+    const binding = `integration:${environmentId}:${key}`;
+    if (typeof input === 'string') return this.#cipher.seal(new Secret(input), binding);
+    return input.map((secret) => this.#cipher.seal(new Secret(secret), binding));
+  }
+
+  #view(row: Row): IntegrationView {
+    return view(row, this.#redirectUri(), this.#connectors.find(row.connector)?.webhooks?.scheme);
   }
 }

@@ -328,29 +328,45 @@ describe('resilient call pipeline', () => {
       expect(sandbox.count('POST', '/github/repos/mona/hello-world/issues') - before).toBe(1);
     });
 
-    it('releases the key after a retryable failure so the caller can retry with it', async () => {
+    const createIssue = (id: string, title: string, key: string) =>
+      joinery.api(
+        'POST',
+        `/v1/connections/${id}/actions/create_issue`,
+        { input: { owner: 'mona', repo: 'hello-world', title } },
+        { 'idempotency-key': key },
+      );
+    const issuePosts = () => sandbox.count('POST', '/github/repos/mona/hello-world/issues');
+
+    it('releases the key when the provider refused before acting (429), so a retry with it runs', async () => {
       const id = await connect();
       sandbox.faults.add({
         method: 'POST',
         path: '/repos/mona/hello-world/issues',
-        fault: { kind: 'status', status: 503 },
+        fault: { kind: 'rate_limit', status: 429, retryAfter: 1 },
       });
-      const input = { input: { owner: 'mona', repo: 'hello-world', title: 'After a 503' } };
-      const failed = await joinery.api(
-        'POST',
-        `/v1/connections/${id}/actions/create_issue`,
-        input,
-        { 'idempotency-key': 'retry-me' },
-      );
-      expect(failed.body.error.code).toBe('provider_unavailable');
-      const retried = await joinery.api(
-        'POST',
-        `/v1/connections/${id}/actions/create_issue`,
-        input,
-        { 'idempotency-key': 'retry-me' },
-      );
+      const failed = await createIssue(id, 'After a 429', 'retry-me');
+      expect(failed.body.error.code).toBe('rate_limited');
+      const retried = await createIssue(id, 'After a 429', 'retry-me');
       expect(retried.status).toBe(200);
       expect(retried.headers.get('idempotent-replayed')).toBeNull();
+    });
+
+    it('never runs a write twice when its answer was lost after the provider acted', async () => {
+      const id = await connect();
+      // The sandbox creates the issue, then cuts the connection half-way through the answer.
+      sandbox.faults.add({
+        method: 'POST',
+        path: '/repos/mona/hello-world/issues',
+        fault: { kind: 'reset_mid_body' },
+      });
+      const before = issuePosts();
+      const lost = await createIssue(id, 'Lost answer', 'lost-1');
+      expect(lost.body.error).toMatchObject({ code: 'network', retryable: true });
+      const again = await createIssue(id, 'Lost answer', 'lost-1');
+      expect(again.status).toBe(502);
+      expect(again.body.error).toMatchObject({ code: 'network', retryable: false });
+      expect(again.body.error.message).toMatch(/may have taken effect/);
+      expect(issuePosts() - before).toBe(1);
     });
   });
 

@@ -1,6 +1,7 @@
 import jsonata from 'jsonata';
 import { z } from 'zod';
 import { JoineryError } from '../errors.js';
+import { WEBHOOK_SCHEMES } from '../webhooks/types.js';
 import { AUTH_TYPES, type Action, type AuthType, type ConnectorDefinition } from './types.js';
 
 export class ConnectorDefinitionError extends Error {
@@ -55,6 +56,21 @@ const definitionShape = z.object({
     .optional(),
   integrationRequires: z.array(z.enum(['baseUrl', 'authorizationUrl', 'tokenUrl'])).optional(),
   errorMessage: z.string().optional(),
+  webhooks: z
+    .strictObject({
+      scheme: z.enum(WEBHOOK_SCHEMES),
+      toleranceSeconds: z.number().int().min(1).max(3600).optional(),
+      routes: z
+        .array(
+          z.object({
+            payloadPath: z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'a dotted path'),
+            connectionField: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'letters, digits, "_"'),
+          }),
+        )
+        .max(10)
+        .optional(),
+    })
+    .optional(),
   actions: z.array(z.object({ name: z.string().regex(ACTION_NAME, 'snake_case') }).loose()),
 });
 

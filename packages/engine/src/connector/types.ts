@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { ErrorCode } from '../errors.js';
 import type { OAuthProviderSpec } from '../oauth/provider-spec.js';
 import type { ProviderRequest, ProviderResponse } from '../outbound/types.js';
+import type { WebhookSpec } from '../webhooks/types.js';
 
 export const AUTH_TYPES = [
   'api_key',
@@ -223,5 +224,7 @@ export interface ConnectorDefinition {
    * Requests that carry one may be retried even when their method is not idempotent.
    */
   idempotencyHeader?: string;
+  /** How the provider signs inbound webhooks, and how a delivery finds its connection(s). */
+  webhooks?: WebhookSpec;
   actions: readonly Action[];
 }

@@ -488,6 +488,11 @@ export class CallPipeline {
         : new JoineryError('internal', String(error), { cause: error })
       ).withContext({ connectionId: context.id, requestId }),
     });
+    /** A failure before anything was sent: it cannot have taken effect. */
+    const failUnsent = (error: unknown): Exchange => {
+      const failed = fail(error);
+      return { ...failed, error: failed.error?.unsent() ?? null };
+    };
 
     const breaker = this.breaker(context);
     const windows = limitWindows(context, send.method, url.pathname);
@@ -499,8 +504,8 @@ export class CallPipeline {
       const waitMs = reservation.sendAt - Date.now();
       if (waitMs > 0) await sleep(waitMs, undefined, { signal });
     } catch (error) {
-      if (isJoineryError(error)) return fail(error);
-      return fail(
+      if (isJoineryError(error)) return failUnsent(error);
+      return failUnsent(
         new JoineryError(
           'timeout',
           "the caller's deadline passed while waiting for rate-limit capacity",

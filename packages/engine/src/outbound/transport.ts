@@ -81,12 +81,25 @@ export class Transport {
   }
 }
 
+const NEVER_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
 /** Turns a socket-level failure into the taxonomy, keeping the original as `cause`. */
 export function transportError(error: unknown, url: URL): JoineryError {
   if (isJoineryError(error)) return error;
   const host = url.host;
+  if (error instanceof undiciErrors.ConnectTimeoutError) {
+    return new JoineryError('timeout', `could not connect to ${host} in time`, {
+      cause: error,
+      notSent: true,
+    });
+  }
   if (
-    error instanceof undiciErrors.ConnectTimeoutError ||
     error instanceof undiciErrors.HeadersTimeoutError ||
     error instanceof undiciErrors.BodyTimeoutError
   ) {
@@ -110,9 +123,10 @@ export function transportError(error: unknown, url: URL): JoineryError {
   const code = err.code ?? err.name ?? 'unknown';
   const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
   if (isJoineryError(cause)) return cause;
-  return new JoineryError(
-    'network',
-    `could not reach ${host} (${cause?.code ?? code}): ${err.message}`,
-    { cause: error },
-  );
+  const reason = cause?.code ?? code;
+  return new JoineryError('network', `could not reach ${host} (${reason}): ${err.message}`, {
+    cause: error,
+    // No connection was made, so nothing was sent.
+    notSent: NEVER_CONNECTED.has(reason),
+  });
 }
