@@ -4,8 +4,9 @@ import { hubspot } from './hubspot/connector.js';
 import { oauth2 } from './oauth2/connector.js';
 import { salesforce } from './salesforce/connector.js';
 import { slack } from './slack/connector.js';
+import { stripe } from './stripe/connector.js';
 
-export { github, hubspot, oauth2, salesforce, slack };
+export { github, hubspot, oauth2, salesforce, slack, stripe };
 
 /** Every connector shipped with Joinery. */
 export const builtInConnectors: readonly ConnectorDefinition[] = [
@@ -13,5 +14,6 @@ export const builtInConnectors: readonly ConnectorDefinition[] = [
   slack,
   hubspot,
   salesforce,
+  stripe,
   oauth2,
 ];

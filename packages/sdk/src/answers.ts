@@ -60,6 +60,7 @@ export async function errorFromResponse(
       ...optional('requestId', stringOrUndefined(envelope.requestId) ?? fromHeaders.requestId),
       ...optional('path', stringOrUndefined(envelope.path)),
       ...optional('details', isRecord(envelope.details) ? envelope.details : undefined),
+      ...optional('reconnectUrl', stringOrUndefined(envelope.reconnectUrl)),
     });
   }
 

@@ -17,6 +17,7 @@ import type {
   ConnectionInput,
   Connector,
   ConnectorSummary,
+  DriftEntry,
   Health,
   Integration,
   IntegrationInput,
@@ -56,6 +57,8 @@ export interface JoineryClient {
     put(key: string, body: IntegrationInput, options?: CallOptions): Promise<Integration>;
     list(options?: CallOptions): Promise<Integration[]>;
     get(key: string, options?: CallOptions): Promise<Integration>;
+    /** Where the provider's answers differ from the declared schemas, most recent first. */
+    schemaDrift(key: string, options?: CallOptions): Promise<DriftEntry[]>;
   };
   readonly connectSessions: {
     /** `POST /v1/connect-sessions`: a link where the tenant authorises the integration (OAuth). */
@@ -218,6 +221,14 @@ function buildClient(state: ClientState): JoineryClient {
       },
       async get(key, call) {
         return (await getJson(`/v1/integrations/${segment(key)}`, call)) as Integration;
+      },
+      async schemaDrift(key, call) {
+        const sent = await transport.send({
+          method: 'GET',
+          path: `/v1/integrations/${segment(key)}/schema-drift`,
+          ...withSignal(call),
+        });
+        return expectList<DriftEntry>(await readJson(sent), sent.context);
       },
     },
 

@@ -57,6 +57,8 @@ export interface JoineryErrorInit {
   path?: string;
   /** Provider status, provider error code and message, as the server reported them. */
   details?: Record<string, unknown>;
+  /** On `auth_revoked` for an OAuth connection that needs re-authorisation: the Connect link that fixes it. */
+  reconnectUrl?: string;
   cause?: unknown;
 }
 
@@ -76,6 +78,7 @@ export class JoineryError extends Error {
   readonly requestId?: string;
   readonly path?: string;
   readonly details?: Record<string, unknown>;
+  readonly reconnectUrl?: string;
 
   constructor(init: JoineryErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -87,6 +90,7 @@ export class JoineryError extends Error {
     if (init.requestId !== undefined) this.requestId = init.requestId;
     if (init.path !== undefined) this.path = init.path;
     if (init.details !== undefined) this.details = init.details;
+    if (init.reconnectUrl !== undefined) this.reconnectUrl = init.reconnectUrl;
   }
 
   /** `{ code, message, retryable, status, ... }`: the fields, without the stack or the cause. */
@@ -97,7 +101,14 @@ export class JoineryError extends Error {
       retryable: this.retryable,
       status: this.status,
     };
-    for (const key of ['retryAfterMs', 'connectionId', 'requestId', 'path', 'details'] as const) {
+    for (const key of [
+      'retryAfterMs',
+      'connectionId',
+      'requestId',
+      'path',
+      'details',
+      'reconnectUrl',
+    ] as const) {
       if (this[key] !== undefined) json[key] = this[key];
     }
     return json;

@@ -20,6 +20,7 @@ export type {
   ConnectorAction,
   ConnectorSummary,
   Credentials,
+  DriftEntry,
   Health,
   Integration,
   IntegrationInput,

@@ -150,6 +150,8 @@ export interface Connection {
   metadata: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
+  /** On one connection (`connections.get`) while it needs re-authorisation: the Connect link that fixes it. */
+  reconnectUrl?: string;
 }
 
 // Inputs accept an explicit `undefined` for each optional field (exactOptionalPropertyTypes), so
@@ -174,6 +176,23 @@ export interface LogEntry {
   durationMs: number;
   errorCode: string | null;
   requestId: string;
+  /** 1 for the first try of a call, 2 for its first retry, … (absent from servers before 0.1). */
+  attempt?: number;
+  /** What Joinery did after this exchange and why (retry, wait, give up), or null. */
+  decision?: string | null;
+}
+
+/** One entry of `GET /v1/integrations/{key}/schema-drift`: where answers differ from the declared schema. */
+export interface DriftEntry {
+  action: string;
+  /** Where in the action's output, e.g. `output[].labels[].color`. */
+  path: string;
+  kind: 'unknown' | 'missing' | 'retyped';
+  /** What was seen (a type name, never a value). */
+  example: string | null;
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
 }
 
 export interface ListLogsParams {

@@ -13,7 +13,18 @@ import {
   type Scope,
 } from '@joinery/engine';
 import type { Logger } from 'pino';
+import {
+  TENANT_HEADER,
+  TIMEOUT_HEADER,
+  authenticate,
+  hasNoBody,
+  parseProxyUrl,
+  proxyRequest,
+  readTimeout,
+} from './proxy.js';
 import { registerConnectRoutes } from './connect/routes.js';
+import { INBOUND_WEBHOOK_PATH, registerWebhookRoutes } from './webhooks/routes.js';
+import type { McpEndpoint } from './mcp/http-endpoint.js';
 import {
   actionBody,
   actionResult,
@@ -35,28 +46,12 @@ export interface AppDeps {
   store: 'pglite' | 'postgres';
   version: string;
   logger: Logger;
+  /** `/mcp` (MCP over Streamable HTTP); not mounted when absent. */
+  mcp?: McpEndpoint;
 }
 
 export type AppEnv = { Variables: { scope: Scope } };
 
-const TENANT_HEADER = 'joinery-tenant';
-/** How long the caller waits for an action or proxy call, retries and throttling included. */
-const TIMEOUT_HEADER = 'joinery-timeout-ms';
-
-function readTimeout(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 100 || value > 300_000) {
-    throw new JoineryError(
-      'invalid_input',
-      `${TIMEOUT_HEADER} must be a whole number of milliseconds from 100 to 300000`,
-      {
-        path: `headers.${TIMEOUT_HEADER}`,
-      },
-    );
-  }
-  return value;
-}
 /** Largest JSON body the API reads (the proxy streams and is not bound by it). */
 const MAX_JSON_BODY = 1024 * 1024;
 
@@ -130,7 +125,7 @@ function logView(entry: LogEntry) {
   };
 }
 
-export function createApp({ engine, store, version, logger }: AppDeps): OpenAPIHono<AppEnv> {
+export function createApp({ engine, store, version, logger, mcp }: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.onError((error, c) => {
@@ -180,26 +175,13 @@ export function createApp({ engine, store, version, logger }: AppDeps): OpenAPIH
     (c) => c.json({ status: 'ok' as const, version, store }, 200),
   );
 
-  // Everything under /v1 needs the secret key.
+  // Everything under /v1 needs the secret key, except inbound webhooks: providers cannot send
+  // one, and the provider's signature authenticates those instead.
   app.use('/v1/*', async (c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const environmentId = match ? await engine.secretKeys.authenticate(match[1] as string) : null;
-    if (!environmentId) {
-      return errorResponse(
-        c,
-        new JoineryError(
-          'unauthorized',
-          match
-            ? 'the secret key is not valid (revoked or mistyped). Use the key printed when Joinery first started, or make a new one with `joinery secret-key rotate`.'
-            : 'missing secret key: send `Authorization: Bearer <JOINERY_SECRET_KEY>`',
-        ),
-      );
-    }
-    const tenant = c.req.header(TENANT_HEADER);
+    if (c.req.method === 'POST' && INBOUND_WEBHOOK_PATH.test(c.req.path)) return next();
     c.set(
       'scope',
-      tenant === undefined || tenant === '' ? { environmentId } : { environmentId, tenant },
+      await authenticate(engine, c.req.header('authorization'), c.req.header(TENANT_HEADER)),
     );
     await next();
   });
@@ -475,39 +457,68 @@ export function createApp({ engine, store, version, logger }: AppDeps): OpenAPIH
     responses: { 200: { description: "The provider's response" }, ...providerErrors },
   });
   app.all('/v1/proxy/:connectionId/*', async (c) => {
-    const connectionId = c.req.param('connectionId');
     const url = new URL(c.req.url);
-    const prefix = `/v1/proxy/${encodeURIComponent(connectionId)}`;
-    const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) || '/' : '/';
-    const method = c.req.method;
+    const target = parseProxyUrl(url);
+    if (!target) throw new JoineryError('not_found', 'use /v1/proxy/{connectionId}/{path}');
     const raw = c.req.raw;
-    const timeoutMs = readTimeout(c.req.header(TIMEOUT_HEADER));
-    const body =
-      method === 'GET' || method === 'HEAD' || raw.body === null
-        ? null
-        : Readable.fromWeb(raw.body);
     const headers: Record<string, string> = {};
     raw.headers.forEach((value, name) => {
       headers[name] = value;
     });
-    const response = await engine.proxy(c.get('scope'), connectionId, {
-      method,
-      path,
-      search: url.searchParams,
-      headers,
-      body,
-      signal: raw.signal,
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-    });
-    const noBody = method === 'HEAD' || response.status === 204 || response.status === 304;
+    const body = raw.body === null ? null : Readable.fromWeb(raw.body);
+    const response = await engine.proxy(
+      c.get('scope'),
+      target.connectionId,
+      proxyRequest(raw.method, url, target.path, headers, body, raw.signal),
+    );
+    const noBody = hasNoBody(raw.method, response.status);
     if (noBody) response.body.resume();
-    const stream = noBody ? null : (Readable.toWeb(response.body) as unknown as ReadableStream);
     const out = relayableHeaders(response.headers);
     out['joinery-request-id'] = response.requestId;
-    return new Response(stream, { status: response.status, headers: out });
+    return new Response(
+      noBody ? null : (Readable.toWeb(response.body) as unknown as ReadableStream),
+      { status: response.status, headers: out },
+    );
   });
 
   registerConnectRoutes(app, engine);
+  registerWebhookRoutes(app, engine);
+
+  if (mcp) {
+    // JSON-RPC over Streamable HTTP: one URL, three methods, bodies the MCP spec defines. The
+    // endpoint checks Host/Origin and the secret key itself (docs/mcp.md).
+    for (const method of ['post', 'get', 'delete'] as const) {
+      app.openAPIRegistry.registerPath({
+        method,
+        path: '/mcp',
+        summary: {
+          post: 'MCP over Streamable HTTP: a JSON-RPC request, notification or response',
+          get: 'MCP (2025-era sessions): the standalone SSE stream for server notifications',
+          delete: 'MCP (2025-era sessions): end the session',
+        }[method],
+        description:
+          "The tools are the actions of one tenant's connections (`?tenant=`, or `Joinery-Tenant`), optionally narrowed with `connections` and `actions`; `mode=dynamic` offers `search_actions` + `run_action` instead. See docs/mcp.md.",
+        security,
+        request: {
+          query: z.object({
+            tenant: z.string().optional(),
+            connections: z.string().optional(),
+            actions: z.string().optional(),
+            mode: z.enum(['tools', 'dynamic']).optional(),
+          }),
+        },
+        responses: {
+          200: { description: 'A JSON-RPC answer, as JSON or an SSE stream' },
+          202: { description: 'A notification or response was accepted' },
+          400: errors[400],
+          401: errors[401],
+          403: { description: 'Host or Origin is not one this Joinery serves (DNS rebinding)' },
+          404: { description: 'Unknown MCP session' },
+        },
+      });
+    }
+    app.on(['POST', 'GET', 'DELETE'], '/mcp', (c) => mcp.handle(c.req.raw));
+  }
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -26,6 +26,8 @@ export interface JoineryConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
   /** How often OAuth tokens falling due are renewed in the background (JOINERY_TOKEN_REFRESH_INTERVAL_MS). */
   tokenRefreshIntervalMs: number;
+  /** Your own connector files, loaded at start next to the built-in ones (JOINERY_CONNECTORS_DIR); null for none. */
+  connectorsDir: string | null;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const;
@@ -108,6 +110,7 @@ export function loadConfig(env: Record<string, string | undefined>): JoineryConf
   const logLevel = (env.JOINERY_LOG_LEVEL?.trim() || 'info') as JoineryConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError('JOINERY_LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
+  const rawConnectorsDir = env.JOINERY_CONNECTORS_DIR?.trim();
   return {
     port,
     host,
@@ -118,6 +121,7 @@ export function loadConfig(env: Record<string, string | undefined>): JoineryConf
     encryptionKeys,
     logLevel,
     tokenRefreshIntervalMs,
+    connectorsDir: rawConnectorsDir ? resolve(rawConnectorsDir) : null,
   };
 }
 

@@ -6,3 +6,17 @@ export { startJoinery, rotateSecretKey, createLogger } from './start.js';
 export type { RunningJoinery, SeedIntegration, StartOptions } from './start.js';
 export { ENCRYPTION_KEY_FILE } from './encryption-key-file.js';
 export { VERSION } from './version.js';
+export { McpEndpoint } from './mcp/http-endpoint.js';
+export type { McpEndpointOptions } from './mcp/http-endpoint.js';
+export { createToolServer, RUN_TOOL, SEARCH_TOOL } from './mcp/tool-server.js';
+export type { ToolServerOptions } from './mcp/tool-server.js';
+export { ConnectionWatcher, onScopeChange, scopeFingerprint } from './mcp/connection-watch.js';
+export { toolNames } from './mcp/tool-names.js';
+export type {
+  McpActionCall,
+  McpActionDescription,
+  McpBackend,
+  McpConnection,
+  McpConnectorDescription,
+  McpScope,
+} from './mcp/backend.js';

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { AUTH_TYPES, CONNECTION_STATES, ERROR_CODES } from '@joinery/engine';
+import { AUTH_TYPES, CONNECTION_STATES, ERROR_CODES, WEBHOOK_SCHEMES } from '@joinery/engine';
 
 export const errorBody = z
   .object({
@@ -77,8 +77,16 @@ export const integrationBody = z
     allowPrivateNetwork: z.boolean().optional().openapi({
       description: 'Allow calls to loopback and private addresses (sandboxes). Defaults to false.',
     }),
-    webhookSecret: z.string().min(1).optional().openapi({
-      description: 'Secret for inbound webhook signatures; stored encrypted, never returned.',
+    webhookSecret: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1).max(5)])
+      .optional()
+      .openapi({
+        description:
+          'Secret for inbound webhook signatures, or several (newest first, up to 5) while it is rotated; any of them may sign. Stored encrypted, never returned.',
+      }),
+    webhookScheme: z.enum(WEBHOOK_SCHEMES).optional().openapi({
+      description:
+        "Overrides the connector's webhook signature scheme, e.g. `standard_webhooks` for any sender that follows Standard Webhooks.",
     }),
     rateLimits: z.array(declaredLimit).max(20).optional().openapi({
       description:
@@ -117,6 +125,10 @@ export const integration = z
     baseUrl: z.string().nullable(),
     allowPrivateNetwork: z.boolean(),
     hasWebhookSecret: z.boolean(),
+    webhookScheme: z.enum(WEBHOOK_SCHEMES).nullable().openapi({
+      description:
+        "How inbound webhooks are verified: the integration's choice, else the connector's; null when neither has one.",
+    }),
     rateLimits: z.array(declaredLimit).nullable(),
     oauth: z
       .object({
@@ -222,5 +234,28 @@ export const quota = z
     updatedAt: z.string(),
   })
   .openapi('ProviderQuota');
+
+export const webhookAccepted = z
+  .object({
+    received: z.literal(true),
+    id: z.string().openapi({ description: "Joinery's id of the stored delivery." }),
+    deliveryId: z.string().openapi({ description: "The provider's delivery id." }),
+    duplicate: z.boolean().openapi({
+      description: 'True when this delivery id was already stored: nothing new was written.',
+    }),
+  })
+  .openapi('WebhookAccepted');
+
+export const webhookDelivery = z
+  .object({
+    id: z.string(),
+    integration: z.string(),
+    deliveryId: z.string(),
+    eventType: z.string().nullable(),
+    receivedAt: z.string(),
+    connectionIds: z.array(z.string()),
+    payload: z.unknown(),
+  })
+  .openapi('WebhookDelivery');
 
 export const listOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item) });

@@ -1,19 +1,23 @@
-import { serve, type ServerType } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { builtInConnectors } from '@joinery/connectors';
 import {
   type IntegrationInput,
   CredentialCipher,
   DEFAULT_ENVIRONMENT,
   Engine,
+  loadConnectorsDir,
   type ConnectorDefinition,
   type EngineOptions,
 } from '@joinery/engine';
 import { openStore, type Store } from '@joinery/store';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
+import { createServer, type Server } from 'node:http';
 import { createApp } from './app.js';
-import type { JoineryConfig } from './config.js';
+import { createProxyListener, parseProxyUrl } from './proxy.js';
+import { ConfigError, type JoineryConfig } from './config.js';
 import { loadOrCreateKeyFile } from './encryption-key-file.js';
+import { McpEndpoint, type McpEndpointOptions } from './mcp/http-endpoint.js';
 import { VERSION } from './version.js';
 
 /** An integration to create (or replace) at start-up: its key and the body of `PUT /v1/integrations/{key}`. */
@@ -29,6 +33,8 @@ export interface StartOptions {
   oauth?: EngineOptions['oauth'];
   /** Retry and circuit-breaker tuning; the defaults are documented on the options. */
   resilience?: Pick<EngineOptions, 'retry' | 'breaker'>;
+  /** `/mcp` tuning (session limits, how often connections are watched); safe defaults. */
+  mcp?: Pick<McpEndpointOptions, 'maxSessions' | 'sessionIdleMs' | 'watchIntervalMs'>;
 }
 
 export interface RunningJoinery {
@@ -79,9 +85,19 @@ export async function startJoinery(
   options: StartOptions = {},
 ): Promise<RunningJoinery> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  // Your own connector files first: a broken one stops start-up before anything is opened.
+  const userConnectors = config.connectorsDir
+    ? await loadConnectorsDir(config.connectorsDir).catch((error: unknown) => {
+        throw new ConfigError(
+          'JOINERY_CONNECTORS_DIR',
+          error instanceof Error ? error.message : String(error),
+        );
+      })
+    : null;
   const store = await openConfiguredStore(config);
   let engine: Engine | null = null;
-  let server: ServerType | null = null;
+  let server: Server | null = null;
+  let mcp: McpEndpoint | null = null;
   try {
     // With JOINERY_PORT=0 the public URL's port is only known once listening.
     let publicUrl = config.publicUrl;
@@ -89,7 +105,10 @@ export async function startJoinery(
       db: store.db,
       storeKind: store.kind,
       cipher: cipherFor(config),
-      connectors: options.connectors ?? builtInConnectors,
+      connectors: [
+        ...(options.connectors ?? builtInConnectors),
+        ...(userConnectors?.connectors ?? []),
+      ],
       logger,
       publicUrl: () => publicUrl,
       ...(options.oauth ? { oauth: options.oauth } : {}),
@@ -100,12 +119,35 @@ export async function startJoinery(
       const { key, ...body } = seed;
       await engine.integrations.put(DEFAULT_ENVIRONMENT, key, body);
     }
-    const app = createApp({ engine, store: store.kind, version: VERSION, logger });
-    const listening = await new Promise<ServerType>((resolve, reject) => {
-      const created = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
-        resolve(created),
+    if (userConnectors)
+      logger.info(
+        { connectors: userConnectors.connectors.map((c) => c.id), dir: config.connectorsDir },
+        'loaded connector files',
       );
-      created.once('error', reject);
+    mcp = new McpEndpoint({
+      engine,
+      version: VERSION,
+      logger,
+      allowedHosts: () => mcpHosts(config.host, publicUrl),
+      ...options.mcp,
+    });
+    const app = createApp({ engine, store: store.kind, version: VERSION, logger, mcp });
+    const running = engine;
+    const honoListener = getRequestListener(app.fetch);
+    const handleProxy = createProxyListener(running, logger);
+    // The proxy is served from Node's request and response directly (see proxy.ts); the rest by the app.
+    const listening: Server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://joinery.local');
+      const target = parseProxyUrl(url);
+      if (target) void handleProxy(req, res, target, url);
+      else void honoListener(req, res);
+    });
+    await new Promise<void>((resolve, reject) => {
+      listening.once('error', reject);
+      listening.listen(config.port, config.host, () => {
+        listening.off('error', reject);
+        resolve();
+      });
     });
     server = listening;
     const address = listening.address() as AddressInfo;
@@ -114,7 +156,7 @@ export async function startJoinery(
     if (new URL(publicUrl).port === '0') publicUrl = url;
     engine.startTokenRefresh(config.tokenRefreshIntervalMs);
     logger.info({ url, store: store.kind }, 'Joinery is listening');
-    const running = engine;
+    const endpoint = mcp;
     let closing: Promise<void> | null = null;
     return {
       url,
@@ -127,7 +169,10 @@ export async function startJoinery(
             listening.close(() => resolve());
             // Keep-alive sockets would hold close() open; idle ones can go now.
             (listening as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+            // Open MCP streams are long-lived: ending them lets the server finish closing.
+            void endpoint.close();
           });
+          await endpoint.close();
           await running.close();
           await store.close();
         })();
@@ -136,10 +181,27 @@ export async function startJoinery(
     };
   } catch (error) {
     server?.close();
+    await mcp?.close();
     await engine?.close();
     await store.close();
     throw error;
   }
+}
+
+/**
+ * Host names `/mcp` answers to: loopback names, the address Joinery listens on, and the host of
+ * its public URL. Anything else in `Host` or `Origin` is a DNS-rebinding attempt or a foreign page.
+ */
+function mcpHosts(bindHost: string, publicUrl: string): string[] {
+  const hosts = new Set(['localhost', '127.0.0.1', '[::1]']);
+  if (bindHost !== '0.0.0.0' && bindHost !== '::')
+    hosts.add(bindHost.includes(':') ? `[${bindHost}]` : bindHost.toLowerCase());
+  try {
+    hosts.add(new URL(publicUrl).hostname.toLowerCase());
+  } catch {
+    // The public URL was checked at start; nothing to add if it is not a URL.
+  }
+  return [...hosts];
 }
 
 /** Revokes every secret key and returns a new one. The embedded store must not be in use by a running Joinery. */

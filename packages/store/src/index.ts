@@ -16,5 +16,6 @@ export {
   requestLog,
   schemaDrift,
   secretKeys,
+  webhookDeliveries,
 } from './schema.js';
 export type { ConnectionSettings, Sealed, StoredError, StoredOAuthClient } from './schema.js';

@@ -56,7 +56,10 @@ export const integrations = pgTable(
     connector: text('connector').notNull(),
     baseUrl: text('base_url'),
     allowPrivateNetwork: boolean('allow_private_network').notNull().default(false),
-    webhookSecret: jsonb('webhook_secret').$type<Sealed>(),
+    /** One sealed secret, or several (newest first) while the provider rotates them. */
+    webhookSecret: jsonb('webhook_secret').$type<Sealed | Sealed[]>(),
+    /** Overrides the connector's webhook signature scheme (e.g. `standard_webhooks`). */
+    webhookScheme: text('webhook_scheme'),
     /** Overrides of the connector's declared rate limits (e.g. a plan with a higher allowance). */
     rateLimits: jsonb('rate_limits').$type<unknown[]>(),
     /** The OAuth client registered with the provider (its secret sealed inside), or null. */
@@ -276,5 +279,38 @@ export const events = pgTable(
     uniqueIndex('events_id_idx').on(t.id),
     index('events_env_seq_idx').on(t.environmentId, t.seq),
     index('events_connection_idx').on(t.connectionId, t.seq),
+  ],
+);
+
+/**
+ * Inbound webhook deliveries, verified and stored before the provider gets its 2xx. The payload is
+ * kept (it may hold personal data; it holds no credential); signature headers and secrets never are.
+ * A provider's retry of the same delivery id hits the unique index and is answered as a duplicate.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    id: text('id').notNull(),
+    environmentId: text('environment_id').notNull(),
+    integrationKey: text('integration_key').notNull(),
+    /** The provider's id for the delivery (`X-GitHub-Delivery`, Slack's `event_id`, …). */
+    deliveryId: text('delivery_id').notNull(),
+    eventType: text('event_type'),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
+    /** The connections the delivery was routed to (empty when none matched). */
+    connectionIds: jsonb('connection_ids').$type<string[]>().notNull().default([]),
+    /** Their tenants, so a tenant-restricted caller sees only its own deliveries. */
+    tenants: jsonb('tenants').$type<string[]>().notNull().default([]),
+    payload: jsonb('payload').$type<unknown>().notNull(),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_id_idx').on(t.id),
+    uniqueIndex('webhook_deliveries_delivery_idx').on(
+      t.environmentId,
+      t.integrationKey,
+      t.deliveryId,
+    ),
+    index('webhook_deliveries_env_seq_idx').on(t.environmentId, t.seq),
   ],
 );

@@ -4,6 +4,7 @@ import { connectCommand } from './connect.js';
 import { connectionsCommand } from './connections.js';
 import { connectorsCommand } from './connectors.js';
 import { logsCommand } from './logs.js';
+import { mcpCommand } from './mcp.js';
 import { secretKeyCommand } from './secret-key.js';
 import { startCommand } from './start.js';
 
@@ -12,7 +13,14 @@ export const commandGroups: readonly { title: string; commands: readonly Command
   { title: 'Run Joinery', commands: [startCommand, secretKeyCommand] },
   {
     title: 'Use a running Joinery (reads JOINERY_URL and JOINERY_SECRET_KEY)',
-    commands: [connectorsCommand, connectCommand, connectionsCommand, callCommand, logsCommand],
+    commands: [
+      connectorsCommand,
+      connectCommand,
+      connectionsCommand,
+      callCommand,
+      logsCommand,
+      mcpCommand,
+    ],
   },
 ];
 

@@ -57,6 +57,13 @@ export const github = defineConnector({
     alsoStatuses: [403],
   },
   errorMessage: 'message',
+  webhooks: {
+    // https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
+    scheme: 'github',
+    // GitHub App deliveries name the installation; a connection made for it holds
+    // `installation_id` in its metadata.
+    routes: [{ payloadPath: 'installation.id', connectionField: 'installation_id' }],
+  },
   actions: [
     listRepositories,
     getRepository,

@@ -46,5 +46,8 @@ export const oauth2 = defineConnector({
   auth: [{ type: 'oauth2' }, { type: 'oauth2_client_credentials' }],
   oauth: {},
   errorMessage: 'error_description',
+  // Senders that follow https://www.standardwebhooks.com (a `whsec_…` secret); an integration may
+  // select another scheme with `webhookScheme`.
+  webhooks: { scheme: 'standard_webhooks' },
   actions: [request],
 });

@@ -93,5 +93,14 @@ export const slack = defineConnector({
       },
     ],
   },
+  webhooks: {
+    // Events API with the app's Signing Secret, five minutes' tolerance:
+    // https://docs.slack.dev/authentication/verifying-requests-from-slack
+    scheme: 'slack_v0',
+    toleranceSeconds: 300,
+    // Every Events API envelope names the workspace; a connection holds it as `team_id` in its
+    // metadata (https://docs.slack.dev/apis/events-api/#callback-field).
+    routes: [{ payloadPath: 'team_id', connectionField: 'team_id' }],
+  },
   actions: [postMessage, updateMessage, listConversations, listUsers, lookupUserByEmail],
 });

@@ -179,6 +179,8 @@ interface Exchange {
   notSent: boolean;
   /** The transport's wait was cut short to the caller's deadline: no time is left for a retry. */
   deadlineReached?: boolean;
+  /** Why the request waited for rate-limit capacity before it was sent, if it did. */
+  throttled?: string | null;
 }
 
 type Send = {
@@ -431,7 +433,11 @@ export class CallPipeline {
                       this.#retry,
                     );
       }
-      this.#record(context, meta, send.method, exchange, error, attempt, decision?.reason ?? null);
+      // "Why did it wait?" is answered from the log: throttling before the send, retry after it.
+      const why = [exchange.throttled, decision?.reason]
+        .filter((part): part is string => Boolean(part))
+        .join('; ');
+      this.#record(context, meta, send.method, exchange, error, attempt, why === '' ? null : why);
       if (!decision?.retry) {
         await this.#onOutcome(context, error);
         return exchange;
@@ -497,10 +503,12 @@ export class CallPipeline {
     const breaker = this.breaker(context);
     const windows = limitWindows(context, send.method, url.pathname);
     let reservation: Reservation;
+    let throttled: string | null = null;
     try {
       if (!context.allowPrivateNetwork) checkLiteralHost(url.hostname);
       breaker.admit();
       reservation = await this.#limiter.reserve(windows, deadline);
+      throttled = reservation.reason;
       const waitMs = reservation.sendAt - Date.now();
       if (waitMs > 0) await sleep(waitMs, undefined, { signal });
     } catch (error) {
@@ -542,6 +550,7 @@ export class CallPipeline {
         ),
         notSent: false,
         deadlineReached,
+        throttled,
       };
       breaker.record(failed.error?.code ?? 'network');
       return failed;
@@ -592,7 +601,18 @@ export class CallPipeline {
     if (error) error = error.withContext({ connectionId: context.id, requestId });
     breaker.record(error?.code ?? null);
     await this.#learn(context, windows, headers, error);
-    return { status, headers, body, stream, error, requestId, safeUrl, started, notSent: false };
+    return {
+      status,
+      headers,
+      body,
+      stream,
+      error,
+      requestId,
+      safeUrl,
+      started,
+      notSent: false,
+      throttled,
+    };
   }
 
   /**
