@@ -301,17 +301,10 @@ export class Engine {
     query: LogQuery,
   ): Promise<{ entries: LogEntry[]; nextCursor: string | null }> {
     if (query.connectionId) await this.connections.get(scope, query.connectionId);
-    let before: number | undefined;
-    if (query.cursor !== undefined) {
-      before = Number(query.cursor);
-      if (!Number.isSafeInteger(before) || before < 0)
-        throw new JoineryError('invalid_input', 'cursor is not one this API gave out', {
-          path: 'cursor',
-        });
-    }
+    const before = parseCursor(query.cursor);
     const page = await this.requestLog.list({
       environmentId: scope.environmentId,
-      limit: Math.min(Math.max(query.limit ?? 100, 1), 1000),
+      limit: pageLimit(query.limit),
       ...(query.connectionId ? { connectionId: query.connectionId } : {}),
       ...(query.since ? { since: query.since } : {}),
       ...(before !== undefined ? { before } : {}),
@@ -337,17 +330,10 @@ export class Engine {
     query: EventQuery,
   ): Promise<{ data: EventView[]; nextCursor: string | null }> {
     if (query.connectionId) await this.connections.get(scope, query.connectionId);
-    let before: number | undefined;
-    if (query.cursor !== undefined) {
-      before = Number(query.cursor);
-      if (!Number.isSafeInteger(before) || before < 0)
-        throw new JoineryError('invalid_input', 'cursor is not one this API gave out', {
-          path: 'cursor',
-        });
-    }
+    const before = parseCursor(query.cursor);
     const page = await this.events.list({
       environmentId: scope.environmentId,
-      limit: Math.min(Math.max(query.limit ?? 100, 1), 1000),
+      limit: pageLimit(query.limit),
       ...(query.connectionId ? { connectionId: query.connectionId } : {}),
       ...(query.type ? { type: query.type } : {}),
       ...(scope.tenant !== undefined ? { tenant: scope.tenant } : {}),
@@ -401,4 +387,21 @@ async function readSome(body: Readable, maxBytes: number): Promise<string> {
     }
   }
   return Buffer.concat(chunks).toString('utf8').slice(0, maxBytes);
+}
+
+/** A list cursor this API gave out (a sequence number), or undefined for the first page. */
+function parseCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  const before = Number(cursor);
+  if (!Number.isSafeInteger(before) || before < 0) {
+    throw new JoineryError('invalid_input', 'cursor is not one this API gave out', {
+      path: 'cursor',
+    });
+  }
+  return before;
+}
+
+/** Page sizes run from 1 to 1,000; 100 when the caller names none. */
+function pageLimit(limit: number | undefined): number {
+  return Math.min(Math.max(limit ?? 100, 1), 1000);
 }

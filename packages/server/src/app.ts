@@ -476,7 +476,7 @@ export function createApp({ engine, store, version, logger, mcp }: AppDeps): Ope
     const out = relayableHeaders(response.headers);
     out['joinery-request-id'] = response.requestId;
     return new Response(
-      noBody ? null : (Readable.toWeb(response.body) as unknown as ReadableStream),
+      noBody ? null : (Readable.toWeb(response.body)),
       { status: response.status, headers: out },
     );
   });

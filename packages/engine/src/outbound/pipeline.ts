@@ -503,7 +503,7 @@ export class CallPipeline {
     const breaker = this.breaker(context);
     const windows = limitWindows(context, send.method, url.pathname);
     let reservation: Reservation;
-    let throttled: string | null = null;
+    let throttled: string | null;
     try {
       if (!context.allowPrivateNetwork) checkLiteralHost(url.hostname);
       breaker.admit();

@@ -1,5 +1,11 @@
 // `/mcp`: MCP over Streamable HTTP, both protocol eras on one URL.
 //
+// Built on the official MCP TypeScript SDK v2, `@modelcontextprotocol/server` 2.4 (the split
+// packages DESIGN.md names: published, stable since 2.0, `engines: node >= 20`), not v1's
+// `@modelcontextprotocol/sdk`. `@modelcontextprotocol/node` is not needed: hono already hands us
+// web-standard Request/Response, which the SDK's WebStandardStreamableHTTPServerTransport and
+// createMcpHandler take as they are; its Host/Origin guards exist web-standard in the server package.
+//
 // - 2026-07-28 ("modern") requests are stateless: `createMcpHandler` builds a server per request.
 //   Tool-list changes reach clients on their `subscriptions/listen` stream; there is one handler
 //   (and one event bus) per scope, so a tenant's changes reach only that tenant's sessions.
@@ -233,20 +239,25 @@ export class McpEndpoint {
         this.#sessions.set(id, created);
         void fingerprint.then((initial) => {
           if (this.#sessions.get(id) !== created) return;
-          created.stopWatching = this.#watcher.subscribe(
-            JSON.stringify([environmentId, scope.tenant]),
-            () => backend.listConnections(scope.tenant),
-            onScopeChange(
-              scope,
-              () =>
-                void server
-                  .sendToolListChanged()
-                  .catch((error: unknown) =>
-                    this.#logger.debug({ err: error }, 'mcp: list_changed not delivered'),
-                  ),
-              initial,
-            ),
-          );
+          try {
+            created.stopWatching = this.#watcher.subscribe(
+              JSON.stringify([environmentId, scope.tenant]),
+              () => backend.listConnections(scope.tenant),
+              onScopeChange(
+                scope,
+                () =>
+                  void server
+                    .sendToolListChanged()
+                    .catch((error: unknown) =>
+                      this.#logger.debug({ err: error }, 'mcp: list_changed not delivered'),
+                    ),
+                initial,
+              ),
+            );
+          } catch (error) {
+            // At the watch limit: the session works, without change notifications.
+            this.#logger.warn({ err: error }, 'mcp: not watching connections for this session');
+          }
         });
       },
       onsessionclosed: (id) => this.#drop(id),
