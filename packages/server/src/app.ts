@@ -475,10 +475,10 @@ export function createApp({ engine, store, version, logger, mcp }: AppDeps): Ope
     if (noBody) response.body.resume();
     const out = relayableHeaders(response.headers);
     out['joinery-request-id'] = response.requestId;
-    return new Response(
-      noBody ? null : (Readable.toWeb(response.body)),
-      { status: response.status, headers: out },
-    );
+    return new Response(noBody ? null : Readable.toWeb(response.body), {
+      status: response.status,
+      headers: out,
+    });
   });
 
   registerConnectRoutes(app, engine);
