@@ -353,9 +353,13 @@ export class Engine {
       };
       if (event.type === 'connection.needs_reauth' && event.connectionId) {
         if (!links.has(event.connectionId)) {
+          // A connection deleted since has no link to show; any other failure is the caller's.
           const connection = await this.connections
             .get(scope, event.connectionId)
-            .catch(() => null);
+            .catch((error: unknown) => {
+              if (isJoineryError(error) && error.code === 'not_found') return null;
+              throw error;
+            });
           links.set(event.connectionId, connection?.reconnectUrl);
         }
         const url = links.get(event.connectionId);

@@ -178,7 +178,12 @@ export const mcpCommand: Command = {
       () => backend.listConnections(scope.tenant),
       mcp.onScopeChange(
         scope,
-        () => void current?.sendToolListChanged().catch(() => {}),
+        () =>
+          void current?.sendToolListChanged().catch((error: unknown) => {
+            io.stderr.write(
+              `joinery mcp: could not notify the client that tools changed: ${String(error)}\n`,
+            );
+          }),
         mcp.scopeFingerprint(connections, scope),
       ),
     );

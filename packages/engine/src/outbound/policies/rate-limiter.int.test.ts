@@ -72,6 +72,18 @@ function suite(name: string, make: () => Promise<{ limiters: RateLimiter[] }>) {
       expect(reservation.reason).toMatch(/provider asked/);
     });
 
+    it('moves only the late request when several share one send time', async () => {
+      const t0 = 50_000_000;
+      const limiter = limiters[0] as RateLimiter;
+      const key = `${name}:shared-time`;
+      const first = await limiter.reserve([window(key, 2, 1_000)], t0 + 60_000, t0);
+      await limiter.reserve([window(key, 2, 1_000)], t0 + 60_000, t0);
+      await limiter.sentAt(first, t0 + 300);
+      const third = await limiter.reserve([window(key, 2, 1_000)], t0 + 60_000, t0);
+      // The second request still counts from t0; only the first moved.
+      expect(third.sendAt).toBe(t0 + guardedWindowMs(1_000));
+    });
+
     it('measures the window from the real send when a request left late', async () => {
       const t0 = 40_000_000;
       const limiter = limiters[0] as RateLimiter;

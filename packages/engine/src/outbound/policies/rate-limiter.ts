@@ -278,7 +278,8 @@ export class PostgresRateLimiter implements RateLimiter {
       await this.#db
         .update(rateLimitBuckets)
         .set({
-          slots: sql`ARRAY(SELECT unnest(array_replace(${rateLimitBuckets.slots}, ${reservation.sendAt}::double precision, ${actual}::double precision)) ORDER BY 1)`,
+          // Moves this request's slot only: array_replace would move every slot with the same time.
+          slots: sql`ARRAY(SELECT unnest(CASE WHEN array_position(${rateLimitBuckets.slots}, ${reservation.sendAt}::double precision) IS NULL THEN ${rateLimitBuckets.slots} ELSE ${rateLimitBuckets.slots}[:array_position(${rateLimitBuckets.slots}, ${reservation.sendAt}::double precision) - 1] || ARRAY[${actual}::double precision] || ${rateLimitBuckets.slots}[array_position(${rateLimitBuckets.slots}, ${reservation.sendAt}::double precision) + 1:] END) ORDER BY 1)`,
         })
         .where(eq(rateLimitBuckets.key, key));
     }
