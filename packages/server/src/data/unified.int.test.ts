@@ -1,0 +1,349 @@
+import {
+  DEMO_TOKEN as GITHUB_DEMO_TOKEN,
+  HUBSPOT_DEMO_TOKEN,
+  SALESFORCE_DEMO_TOKEN,
+  startSandbox,
+  type Sandbox,
+} from '@joinery/sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS, startTestJoinery, type TestJoinery } from '../test-harness.js';
+
+/*
+ * Unified contacts on HubSpot and Salesforce connections, against the sandboxes, through the
+ * HTTP API: the same Contact in and out, the tenant's custom field through overrides, mapping
+ * failures as invalid_input naming record and field, and conflicts between the two CRMs.
+ */
+
+interface ContactOut {
+  id: string;
+  email?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  companyName?: string | null;
+  lifecycleStage?: string | null;
+  createdAt?: string | null;
+  custom?: Record<string, unknown>;
+}
+
+// The sandbox's Contact has no LeadSource field, like an org whose field-level security hides
+// it: Salesforce then refuses a SOQL query naming it, so this tenant removes the rule.
+const salesforceOverrides = {
+  'salesforce.contacts': {
+    remove: ['leadSource'],
+    rules: [
+      {
+        field: 'custom.tier',
+        source: 'Tier__c',
+        transform: { type: 'enum', values: { gold: 'Gold', silver: 'Silver', bronze: 'Bronze' } },
+      },
+    ],
+  },
+};
+
+describe.each(BACKENDS)(
+  'unified contacts actions (HubSpot and Salesforce sandboxes, %s)',
+  (backend) => {
+    let sandbox: Sandbox;
+    let joinery: TestJoinery;
+    let hubspot: string;
+    let salesforce: string;
+    let github: string;
+
+    const run = (connection: string, action: string, input: unknown, headers = {}) =>
+      joinery.api('POST', `/v1/connections/${connection}/actions/${action}`, { input }, headers);
+
+    beforeAll(async () => {
+      sandbox = await startSandbox({ github: {}, hubspot: {}, salesforce: {} });
+      joinery = await startTestJoinery(backend);
+      const connect = async (
+        key: string,
+        connector: string,
+        path: string,
+        credentials: Record<string, string>,
+      ) => {
+        const integration = await joinery.api('PUT', `/v1/integrations/${key}`, {
+          connector,
+          baseUrl: `${sandbox.url}/${path}`,
+          allowPrivateNetwork: true,
+        });
+        expect([200, 201]).toContain(integration.status);
+        const created = await joinery.api('POST', '/v1/connections', {
+          integration: key,
+          tenant: 'acme',
+          credentials,
+        });
+        expect(created.status).toBe(201);
+        return (created.body as { id: string }).id;
+      };
+      hubspot = await connect('hubspot-sb', 'hubspot', 'hubspot', {
+        type: 'bearer',
+        token: HUBSPOT_DEMO_TOKEN,
+      });
+      salesforce = await connect('salesforce-sb', 'salesforce', 'salesforce', {
+        type: 'bearer',
+        token: SALESFORCE_DEMO_TOKEN,
+      });
+      github = await connect('github-sb', 'github', 'github', {
+        type: 'api_key',
+        apiKey: GITHUB_DEMO_TOKEN,
+      });
+    });
+    afterAll(async () => {
+      await joinery?.close();
+      await sandbox?.close();
+    });
+
+    it('searches and reads HubSpot contacts as Contacts, through the logged pipeline', async () => {
+      const found = await run(hubspot, 'contacts.search', { email: 'ada.lovelace@example.com' });
+      expect(found.status).toBe(200);
+      const [ada] = (found.body as { output: { contacts: ContactOut[] } }).output.contacts;
+      expect(ada).toMatchObject({
+        email: 'ada.lovelace@example.com',
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        companyName: 'Analytical Engines Ltd',
+        lifecycleStage: 'customer',
+        createdAt: '2024-01-01T05:00:00.000Z',
+        custom: {},
+      });
+      const read = await run(hubspot, 'contacts.get', { id: ada?.id });
+      expect((read.body as { output: ContactOut }).output).toEqual(ada);
+
+      const logs = await joinery.api('GET', `/v1/logs?connection=${hubspot}&limit=10`);
+      const actions = (logs.body as { data: { action: string | null; path: string }[] }).data.map(
+        (entry) => entry.action,
+      );
+      expect(actions).toEqual(expect.arrayContaining(['search_contacts', 'get_contact']));
+    });
+
+    it('creates a HubSpot contact once per idempotency key, and reads it back complete', async () => {
+      const contact = {
+        email: 'edith.clarke@example.com',
+        firstName: 'Edith',
+        lastName: 'Clarke',
+        jobTitle: 'Engineer',
+        lifecycleStage: 'sales_qualified_lead',
+      };
+      const first = await run(hubspot, 'contacts.create', contact, {
+        'idempotency-key': 'edith-1',
+      });
+      expect(first.status).toBe(200);
+      const created = (first.body as { output: ContactOut }).output;
+      expect(created).toMatchObject({ ...contact, id: expect.stringMatching(/^\d+$/) as string });
+      expect(created.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+
+      const again = await run(hubspot, 'contacts.create', contact, {
+        'idempotency-key': 'edith-1',
+      });
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect((again.body as { output: ContactOut }).output.id).toBe(created.id);
+      const found = await run(hubspot, 'contacts.search', { email: contact.email });
+      expect((found.body as { output: { contacts: ContactOut[] } }).output.contacts).toHaveLength(
+        1,
+      );
+    });
+
+    it('refuses a Contact the model does not allow, naming the field, before any call', async () => {
+      const answer = await run(hubspot, 'contacts.create', {
+        lastName: 'X',
+        lifecycleStage: 'marketingqualifiedlead',
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.body).toMatchObject({
+        error: { code: 'invalid_input', path: 'input.lifecycleStage' },
+      });
+    });
+
+    it("Salesforce needs the tenant's override where its org differs, then reads the custom field", async () => {
+      const before = await run(salesforce, 'contacts.search', {
+        email: 'ada.lovelace@example.com',
+      });
+      expect(before.status).toBe(422);
+      expect(before.body).toMatchObject({ error: { code: 'provider_rejected' } });
+      expect(JSON.stringify(before.body)).toContain('LeadSource');
+
+      const custom = await run(salesforce, 'contacts.create', {
+        lastName: 'X',
+        custom: { tier: 'gold' },
+      });
+      expect(custom.status).toBe(400);
+      expect(custom.body).toMatchObject({
+        error: {
+          code: 'invalid_input',
+          path: 'input.custom.tier',
+          details: { reason: 'unmapped_field' },
+        },
+      });
+
+      const stored = await joinery.api('PUT', `/v1/connections/${salesforce}/mapping-overrides`, {
+        overrides: salesforceOverrides,
+      });
+      expect(stored.status).toBe(200);
+      const mappings = await joinery.api('GET', `/v1/connections/${salesforce}/mappings`);
+      const [view] = (mappings.body as { data: { rules: { field: string }[] }[] }).data;
+      expect(view?.rules.map((r) => r.field)).toContain('custom.tier');
+      expect(view?.rules.map((r) => r.field)).not.toContain('leadSource');
+
+      const found = await run(salesforce, 'contacts.search', { email: 'ada.lovelace@example.com' });
+      expect(found.status).toBe(200);
+      const [ada] = (found.body as { output: { contacts: ContactOut[] } }).output.contacts;
+      expect(ada).toMatchObject({
+        id: expect.stringMatching(/^003/) as string,
+        firstName: 'Ada',
+        companyName: 'Analytical Engines Ltd',
+        createdAt: expect.stringMatching(/Z$/) as string,
+        custom: { tier: 'gold' },
+      });
+    });
+
+    it('creates a Salesforce contact with the custom field, and says which field is missing', async () => {
+      const missing = await run(salesforce, 'contacts.create', { firstName: 'Hedy' });
+      expect(missing.status).toBe(400);
+      expect(missing.body).toMatchObject({
+        error: {
+          code: 'invalid_input',
+          path: 'input.lastName',
+          details: {
+            reason: 'missing_required',
+            recordRef: 'input',
+            field: 'lastName',
+            source: 'LastName',
+          },
+        },
+      });
+
+      const answer = await run(salesforce, 'contacts.create', {
+        firstName: 'Hedy',
+        lastName: 'Lamarr',
+        email: 'hedy.lamarr@example.com',
+        custom: { tier: 'silver' },
+      });
+      expect(answer.status).toBe(200);
+      expect((answer.body as { output: ContactOut }).output).toMatchObject({
+        firstName: 'Hedy',
+        lastName: 'Lamarr',
+        companyName: null,
+        custom: { tier: 'silver' },
+      });
+    });
+
+    it('refuses overrides that cannot work, and stores nothing', async () => {
+      const bad = await joinery.api('PUT', `/v1/connections/${hubspot}/mapping-overrides`, {
+        overrides: {
+          'hubspot.contacts': {
+            rules: [
+              {
+                field: 'custom.birthday',
+                source: 'properties.birthday',
+                transform: { type: 'datetime', format: 'MM/dd/yyyy', zone: 'Mars/Olympus' },
+              },
+            ],
+          },
+        },
+      });
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(bad.body)).toContain('custom.birthday');
+      const unknown = await joinery.api('PUT', `/v1/connections/${hubspot}/mapping-overrides`, {
+        overrides: { 'salesforce.contacts': {} },
+      });
+      expect(unknown.status).toBe(400);
+      const mappings = await joinery.api('GET', `/v1/connections/${hubspot}/mappings`);
+      expect((mappings.body as { data: { override: unknown }[] }).data[0]?.override).toBeNull();
+    });
+
+    it('a provider value the mapping cannot read fails the call, naming record and field, until mapped', async () => {
+      const narrow = (values: Record<string, string>) =>
+        joinery.api('PUT', `/v1/connections/${hubspot}/mapping-overrides`, {
+          overrides: {
+            'hubspot.contacts': {
+              rules: [
+                {
+                  field: 'lifecycleStage',
+                  source: 'properties.lifecyclestage',
+                  transform: { type: 'enum', values },
+                },
+              ],
+            },
+          },
+        });
+      expect((await narrow({ customer: 'customer' })).status).toBe(200);
+      const answer = await run(hubspot, 'contacts.search', { email: 'grace.hopper@example.com' });
+      expect(answer.status).toBe(400);
+      expect(answer.body).toMatchObject({
+        error: {
+          code: 'invalid_input',
+          path: 'output.lifecycleStage',
+          details: {
+            reason: 'unknown_enum_value',
+            recordRef: expect.stringMatching(/^HubSpot contact \d+$/) as string,
+            field: 'lifecycleStage',
+            source: 'properties.lifecyclestage',
+          },
+        },
+      });
+      expect((answer.body as { error: { message: string } }).error.message).toContain(
+        '"opportunity"',
+      );
+
+      expect((await narrow({ customer: 'customer', opportunity: 'opportunity' })).status).toBe(200);
+      const mapped = await run(hubspot, 'contacts.search', { email: 'grace.hopper@example.com' });
+      expect(
+        (mapped.body as { output: { contacts: ContactOut[] } }).output.contacts[0],
+      ).toMatchObject({
+        lifecycleStage: 'opportunity',
+      });
+      expect(
+        (
+          await joinery.api('PUT', `/v1/connections/${hubspot}/mapping-overrides`, {
+            overrides: {},
+          })
+        ).status,
+      ).toBe(200);
+    });
+
+    it('reports records missing on one side and contradicting values between the two CRMs', async () => {
+      const answer = await joinery.api('POST', '/v1/data/conflicts', { a: hubspot, b: salesforce });
+      expect(answer.status).toBe(200);
+      const { findings, complete } = answer.body as {
+        findings: Record<string, unknown>[];
+        complete: boolean;
+      };
+      expect(complete).toBe(true);
+      expect(findings).toEqual(
+        expect.arrayContaining([
+          {
+            kind: 'missing_in_b',
+            key: 'edsger.dijkstra@example.com',
+            aId: expect.any(String) as string,
+          },
+          {
+            kind: 'missing_in_a',
+            key: 'ken.thompson@example.com',
+            bId: expect.any(String) as string,
+          },
+          {
+            kind: 'contradiction',
+            key: 'grace.hopper@example.com',
+            field: 'companyName',
+            aId: expect.any(String) as string,
+            bId: expect.any(String) as string,
+            a: 'Orbital Mechanics',
+            b: 'Analytical Engines Ltd',
+          },
+        ]),
+      );
+      expect(findings.some((f) => f['key'] === 'ada.lovelace@example.com')).toBe(false);
+    });
+
+    it('a unified action on a connector without the mapping is not_found, naming who has it', async () => {
+      const answer = await run(github, 'contacts.get', { id: '1' });
+      expect(answer.status).toBe(404);
+      expect(answer.body).toMatchObject({
+        error: {
+          code: 'not_found',
+          message: expect.stringContaining('no unified contacts mapping') as string,
+        },
+      });
+    });
+  },
+);
