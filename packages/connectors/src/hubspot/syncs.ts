@@ -1,0 +1,59 @@
+import type { SyncDefinition } from '@joinery/engine';
+
+const PROPERTIES = [
+  'firstname',
+  'lastname',
+  'email',
+  'phone',
+  'company',
+  'jobtitle',
+  'lifecyclestage',
+  'hs_lead_status',
+  'createdate',
+  'lastmodifieddate',
+];
+
+/**
+ * HubSpot contacts, stored as unified Contacts through the connector's `contacts` mapping.
+ * Full: the list endpoint (https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/basic/get-crm-v3-objects-contacts),
+ * 100 per page (its maximum), `paging.next.after` until absent; archived contacts are not listed,
+ * so a completed full run marks them deleted.
+ * Incremental: the search endpoint (https://developers.hubspot.com/docs/guides/api/crm/search),
+ * `lastmodifieddate` at or after the checkpoint (epoch milliseconds), sorted ascending, 200 per
+ * page (its maximum). Search stops paging after 10,000 results, so a longer run starts a new search
+ * from the newest `lastmodifieddate` it read. Search does not return archived contacts: deletions
+ * are seen by full runs only.
+ */
+export const hubspotContactsSync: SyncDefinition = {
+  name: 'contacts',
+  model: 'Contact',
+  mapping: 'contacts',
+  description:
+    'HubSpot contacts: full via the list endpoint, incremental via search on lastmodifieddate.',
+  full: {
+    method: 'GET',
+    path: '/crm/v3/objects/contacts',
+    query: { limit: 100, archived: false, properties: PROPERTIES.join(',') },
+  },
+  incremental: {
+    method: 'POST',
+    path: '/crm/v3/objects/contacts/search',
+    json: {
+      filterGroups: [
+        { filters: [{ propertyName: 'lastmodifieddate', operator: 'GTE', value: '{{cursor}}' }] },
+      ],
+      sorts: [{ propertyName: 'lastmodifieddate', direction: 'ASCENDING' }],
+      properties: PROPERTIES,
+      limit: 200,
+    },
+    cursorFormat: 'epoch_ms',
+    maxResultsPerQuery: 10_000,
+  },
+  recordsPath: 'results',
+  idPath: 'id',
+  cursorPath: 'properties.lastmodifieddate',
+  totalPath: 'total',
+  defaultFrequencySeconds: 3600,
+};
+
+export const hubspotSyncs: readonly SyncDefinition[] = [hubspotContactsSync];

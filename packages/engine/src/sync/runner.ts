@@ -1,0 +1,348 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { and, eq, sql } from 'drizzle-orm';
+import { syncRuns, syncs, type Database, type SyncResumeState } from '@joinery/store';
+import type { Pagination } from '../connector/types.js';
+import { JoineryError, isJoineryError } from '../errors.js';
+import { readPath } from '../outbound/classify.js';
+import type { CallPipeline, ConnectionContext } from '../outbound/pipeline.js';
+import type { ProviderResponse } from '../outbound/types.js';
+import type { PayloadMapper } from './mapping.js';
+import {
+  cursorMs,
+  firstRequest,
+  formatCursor,
+  nextRequest,
+  toProviderRequest,
+  type PageRequest,
+} from './paging.js';
+import {
+  markUnseenDeleted,
+  payloadHash,
+  storeBatch,
+  type RecordOwner,
+  type StagedRecord,
+} from './record-store.js';
+import type { SyncDefinition } from './types.js';
+
+export interface RunnerOptions {
+  /** Records stored per transaction (and per checkpoint). Defaults to 1,000. */
+  batchSize: number;
+  /** How long the caller waits for one page, throttling and retries included. Defaults to 120 s. */
+  pageTimeoutMs: number;
+  /** Attempts per page for requests the pipeline does not retry itself (POST searches). Defaults to 3. */
+  pageAttempts: number;
+}
+
+export const defaultRunnerOptions: RunnerOptions = {
+  batchSize: 1000,
+  pageTimeoutMs: 120_000,
+  pageAttempts: 3,
+};
+
+/** The run being executed, as read when it started or resumed. */
+export interface RunPlan {
+  runId: string;
+  kind: 'full' | 'incremental';
+  owner: RecordOwner;
+  definition: SyncDefinition;
+  context: ConnectionContext;
+  resume: SyncResumeState;
+  /** The newest cursor value the run saw before it (re)started, as ISO 8601. */
+  maxCursor: string | null;
+  /** Batches stored before it (re)started: the next batch token continues after them. */
+  batchesBefore: number;
+  /** Provider record → stored payload (the unified model when the connector maps it). */
+  toPayload: PayloadMapper;
+}
+
+export interface RunOutcome {
+  deleted: number;
+  maxCursor: string | null;
+}
+
+/** The template a run of this kind starts from. */
+export function templateFor(definition: SyncDefinition, kind: 'full' | 'incremental') {
+  if (kind === 'incremental') {
+    if (!definition.incremental)
+      throw new JoineryError('internal', `sync "${definition.name}" has no incremental query`);
+    return definition.incremental;
+  }
+  return definition.full;
+}
+
+/** Where a run starts: the first page of its query, from `checkpoint` for an incremental run. */
+export function initialResume(
+  definition: SyncDefinition,
+  kind: 'full' | 'incremental',
+  checkpoint: string | null,
+): SyncResumeState {
+  if (kind === 'full')
+    return { request: firstRequest(definition.full, null), queryCursor: null, queryResults: 0 };
+  const template = templateFor(definition, 'incremental');
+  const from = checkpoint === null ? undefined : cursorMs(checkpoint);
+  if (from === undefined)
+    throw new JoineryError('internal', `an incremental run needs a checkpoint (got ${checkpoint})`);
+  return {
+    request: firstRequest(
+      template,
+      formatCursor(from, definition.incremental?.cursorFormat ?? 'iso'),
+    ),
+    queryCursor: new Date(from).toISOString(),
+    queryResults: 0,
+  };
+}
+
+/**
+ * Executes one run page by page: each page is fetched through the outbound pipeline (throttling,
+ * retries, classification), its records staged, and every `batchSize` records stored in one
+ * transaction together with the run's counters and the request for the next page — so a run that
+ * stops resumes after the last stored batch, and memory holds one batch and one page at most.
+ */
+export class SyncRunner {
+  readonly #db: Database;
+  readonly #pipeline: CallPipeline;
+  readonly #options: RunnerOptions;
+
+  constructor(db: Database, pipeline: CallPipeline, options: RunnerOptions) {
+    this.#db = db;
+    this.#pipeline = pipeline;
+    this.#options = options;
+  }
+
+  async execute(plan: RunPlan, signal: AbortSignal): Promise<RunOutcome> {
+    const { definition, context, kind } = plan;
+    const template = templateFor(definition, kind);
+    const pagination: Pagination = template.pagination ??
+      definition.pagination ??
+      context.connector.pagination ?? { type: 'none' };
+    let resume: SyncResumeState = plan.resume;
+    let maxCursor = plan.maxCursor === null ? undefined : cursorMs(plan.maxCursor);
+    let batchNo = plan.batchesBefore;
+    let staged = new Map<string, StagedRecord>();
+    let pagesStaged = 0;
+    /** What the provider says the current query holds, and the first such figure of the run. */
+    let queryTotal: number | null = null;
+    let runTotal: number | null = null;
+    let segmentStart = Date.now();
+    let request: PageRequest | null = resume.request;
+    let prefetch: Promise<ProviderResponse> | null = null;
+
+    /**
+     * Stores the staged batch with the run's counters and the request for the page after it, in
+     * one transaction. Everything it writes is taken now, so fetching goes on while it runs.
+     */
+    const store = async (next: PageRequest | null): Promise<void> => {
+      batchNo += 1;
+      const token = `${plan.runId}/${batchNo}`;
+      const records = [...staged.values()];
+      const pages = pagesStaged;
+      const now = Date.now();
+      const activeMs = now - segmentStart;
+      segmentStart = now;
+      const nextResume: SyncResumeState | null =
+        next === null ? null : { ...resume, request: next };
+      const total = runTotal;
+      const newest = maxCursor === undefined ? undefined : new Date(maxCursor).toISOString();
+      staged = new Map();
+      pagesStaged = 0;
+      await this.#db.transaction(async (tx) => {
+        await fence(tx, plan);
+        const outcome = await storeBatch(tx, plan.owner, plan.runId, token, records);
+        await tx
+          .update(syncRuns)
+          .set({
+            recordsSeen: sql`${syncRuns.recordsSeen} + ${records.length}`,
+            recordsAdded: sql`${syncRuns.recordsAdded} + ${outcome.added}`,
+            recordsUpdated: sql`${syncRuns.recordsUpdated} + ${outcome.updated}`,
+            pages: sql`${syncRuns.pages} + ${pages}`,
+            activeMs: sql`${syncRuns.activeMs} + ${activeMs}`,
+            heartbeatAt: new Date(now),
+            ...(nextResume ? { resume: nextResume } : {}),
+            ...(total !== null ? { recordsTotal: total } : {}),
+            ...(newest !== undefined ? { maxCursor: newest } : {}),
+            ...(outcome.firstSeq !== null
+              ? {
+                  firstChangeSeq: sql`coalesce(${syncRuns.firstChangeSeq}, ${outcome.firstSeq})`,
+                  lastChangeSeq: sql`greatest(${syncRuns.lastChangeSeq}, ${outcome.lastSeq})`,
+                }
+              : {}),
+          })
+          .where(eq(syncRuns.id, plan.runId));
+      });
+    };
+    /** The batch being stored while the next pages are fetched; at most one at a time. */
+    let storing: Promise<void> | null = null;
+
+    try {
+      while (request !== null) {
+        if (signal.aborted) throw stopped(signal);
+        const response = await (prefetch ?? this.#fetch(context, request, definition, signal));
+        prefetch = null;
+        const items = readPath(response.body, definition.recordsPath);
+        if (!Array.isArray(items))
+          throw new JoineryError(
+            'malformed_response',
+            `${context.connector.name} answered a page of sync "${definition.name}" without a list at "${definition.recordsPath}"`,
+            { requestId: response.requestId, connectionId: context.id },
+          );
+        if (definition.totalPath !== undefined && resume.queryResults === 0) {
+          const reported = readPath(response.body, definition.totalPath);
+          queryTotal = typeof reported === 'number' ? reported : null;
+          if (runTotal === null && queryTotal !== null && plan.batchesBefore === 0)
+            runTotal = queryTotal;
+        }
+        for (const item of items as unknown[]) {
+          const id = readPath(item, definition.idPath);
+          if ((typeof id !== 'string' && typeof id !== 'number') || id === '')
+            throw new JoineryError(
+              'malformed_response',
+              `${context.connector.name} sent a record without an id at "${definition.idPath}" in sync "${definition.name}"`,
+              { requestId: response.requestId, connectionId: context.id },
+            );
+          const modified = cursorMs(readPath(item, definition.cursorPath));
+          if (modified !== undefined && (maxCursor === undefined || modified > maxCursor))
+            maxCursor = modified;
+          const payload = await plan.toPayload(item, String(id));
+          staged.set(String(id), { id: String(id), payload, hash: payloadHash(payload) });
+        }
+        pagesStaged += 1;
+        resume = { ...resume, queryResults: resume.queryResults + items.length };
+        let following = nextRequest(pagination, request, response);
+        if (following === null) {
+          const restart = this.#restartedQuery(plan, resume, maxCursor, queryTotal);
+          if (restart !== null) {
+            resume = { ...resume, queryCursor: restart.queryCursor, queryResults: 0 };
+            following = restart.request;
+          }
+        }
+        // The next page is on its way while this one is staged and earlier batches are stored:
+        // fetching and writing overlap, and memory holds one batch, one being stored, one page.
+        if (following !== null) prefetch = this.#fetch(context, following, definition, signal);
+        if (staged.size >= this.#options.batchSize || following === null) {
+          await storing;
+          storing = store(following);
+          // Awaited before the next batch and at the end; this handler only keeps a failure from
+          // counting as unhandled while the next pages are fetched.
+          storing.catch(() => undefined);
+        }
+        request = following;
+      }
+      await storing;
+    } catch (error) {
+      // The run stops here; a page fetched ahead or a batch being stored is not waited for by
+      // anyone else, whatever became of it (a stored batch is a valid checkpoint either way).
+      await Promise.allSettled([prefetch, storing]);
+      throw error;
+    }
+
+    return this.#complete(plan, maxCursor);
+  }
+
+  /**
+   * A provider that stops paging a query after N results (HubSpot search: 10,000) leaves the rest
+   * unread: the run starts a new query from the newest cursor value it has seen.
+   */
+  #restartedQuery(
+    plan: RunPlan,
+    resume: SyncResumeState,
+    maxCursor: number | undefined,
+    queryTotal: number | null,
+  ): { request: PageRequest; queryCursor: string } | null {
+    const incremental = plan.definition.incremental;
+    const cap = plan.kind === 'incremental' ? incremental?.maxResultsPerQuery : undefined;
+    if (!incremental || cap === undefined || resume.queryResults < cap) return null;
+    // The provider said how many the query holds, and all of them were read.
+    if (queryTotal !== null && queryTotal <= resume.queryResults) return null;
+    const from = resume.queryCursor === null ? undefined : cursorMs(resume.queryCursor);
+    if (maxCursor === undefined || (from !== undefined && maxCursor <= from))
+      throw new JoineryError(
+        'provider_rejected',
+        `${plan.context.connector.name} returns at most ${cap} results per query and more than that share the modification time ${resume.queryCursor}: the incremental run cannot page past them. Run a full sync (POST /v1/syncs/{id}/runs {"full": true}).`,
+      );
+    return {
+      request: firstRequest(incremental, formatCursor(maxCursor, incremental.cursorFormat)),
+      queryCursor: new Date(maxCursor).toISOString(),
+    };
+  }
+
+  async #fetch(
+    context: ConnectionContext,
+    request: PageRequest,
+    definition: SyncDefinition,
+    signal: AbortSignal,
+  ): Promise<ProviderResponse> {
+    const meta = {
+      source: 'sync' as const,
+      action: `sync:${definition.name}`,
+      signal,
+      timeoutMs: this.#options.pageTimeoutMs,
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#pipeline.call(context, toProviderRequest(request), meta);
+      } catch (error) {
+        // The pipeline retries idempotent methods itself. A search sent as POST only reads, so
+        // the sync retries it here, within the same bounds.
+        if (
+          request.method === 'GET' ||
+          attempt >= this.#options.pageAttempts ||
+          !isJoineryError(error) ||
+          !error.retryable ||
+          signal.aborted
+        )
+          throw error;
+        const waitMs = Math.min(error.retryAfterMs ?? 500 * 2 ** attempt, 30_000);
+        await sleep(waitMs, undefined, { signal });
+      }
+    }
+  }
+
+  async #complete(plan: RunPlan, maxCursor: number | undefined): Promise<RunOutcome> {
+    let deleted = 0;
+    await this.#db.transaction(async (tx) => {
+      await fence(tx, plan);
+      if (plan.kind === 'full') {
+        const outcome = await markUnseenDeleted(
+          tx,
+          plan.owner.syncId,
+          plan.runId,
+          `${plan.runId}/deletions`,
+        );
+        deleted = outcome.deleted;
+        if (outcome.firstSeq !== null)
+          await tx
+            .update(syncRuns)
+            .set({
+              firstChangeSeq: sql`coalesce(${syncRuns.firstChangeSeq}, ${outcome.firstSeq})`,
+              lastChangeSeq: sql`greatest(${syncRuns.lastChangeSeq}, ${outcome.lastSeq})`,
+            })
+            .where(eq(syncRuns.id, plan.runId));
+      }
+      await tx.update(syncRuns).set({ recordsDeleted: deleted }).where(eq(syncRuns.id, plan.runId));
+    });
+    return {
+      deleted,
+      maxCursor: maxCursor === undefined ? null : new Date(maxCursor).toISOString(),
+    };
+  }
+}
+
+type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+/** Refuses the write unless this run still owns the sync (another process may have taken over). */
+async function fence(tx: Tx, plan: RunPlan): Promise<void> {
+  const owned = await tx
+    .update(syncs)
+    .set({ updatedAt: new Date() })
+    .where(and(eq(syncs.id, plan.owner.syncId), eq(syncs.currentRunId, plan.runId)))
+    .returning({ id: syncs.id });
+  if (owned.length === 0)
+    throw new JoineryError(
+      'conflict',
+      `run ${plan.runId} no longer owns sync ${plan.owner.syncId} (it was taken over after its heartbeat went stale); its last batch was not stored`,
+    );
+}
+
+function stopped(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('the run was stopped');
+}

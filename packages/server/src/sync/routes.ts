@@ -1,0 +1,264 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { JoineryError, SYNC_RUN_STATUSES, type Engine } from '@joinery/engine';
+import { errorBody } from '../schemas.js';
+import type { AppEnv } from '../app.js';
+
+const errorJson = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: errorBody } },
+});
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const security = [{ secretKey: [] }];
+
+const storedError = z.object({
+  code: z.string(),
+  message: z.string(),
+  retryable: z.boolean(),
+  requestId: z.string().optional(),
+});
+
+export const syncRun = z
+  .object({
+    id: z.string(),
+    syncId: z.string(),
+    kind: z.enum(['full', 'incremental']),
+    status: z.enum(SYNC_RUN_STATUSES),
+    startedAt: z.string(),
+    finishedAt: z.string().nullable(),
+    attempts: z.number().int(),
+    records: z.object({
+      seen: z.number().int(),
+      added: z.number().int(),
+      updated: z.number().int(),
+      deleted: z.number().int(),
+      total: z.number().int().nullable(),
+    }),
+    pages: z.number().int(),
+    recordsPerSecond: z.number().nullable(),
+    changes: z.object({ from: z.string(), to: z.string() }).nullable(),
+    error: storedError.nullable(),
+  })
+  .openapi('SyncRun');
+
+export const sync = z
+  .object({
+    id: z.string(),
+    connectionId: z.string(),
+    name: z.string(),
+    model: z.string(),
+    frequencySeconds: z.number().int(),
+    enabled: z.boolean(),
+    checkpoint: z.string().nullable(),
+    nextRunAt: z.string().nullable(),
+    state: z.enum(['idle', 'running']),
+    createdAt: z.string(),
+    latestRun: syncRun.nullable(),
+  })
+  .openapi('Sync');
+
+const syncBody = z.object({
+  connection: z.string().min(1),
+  sync: z.string().min(1).openapi({ description: "The connector's sync name, e.g. `contacts`" }),
+  frequency: z.union([z.string(), z.number().int()]).optional().openapi({
+    description:
+      '`30s`, `15m`, `1h`, `1d` or whole seconds (10 s to 30 days); the sync’s default otherwise',
+  }),
+});
+
+const change = z.object({
+  op: z.enum(['added', 'updated', 'deleted']),
+  id: z.string(),
+  record: z.unknown(),
+});
+
+const idParam = z.object({ id: z.string() });
+
+/**
+ * `/v1/syncs` (create, list, read with the latest run's progress, trigger a run) and
+ * `GET /v1/records` (the change stream). See docs/syncs.md.
+ */
+export function registerSyncRoutes(app: OpenAPIHono<AppEnv>, engine: Engine): void {
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/syncs',
+      summary: "Start syncing one of a connector's models for a connection",
+      security,
+      request: { body: { content: { 'application/json': { schema: syncBody } }, required: true } },
+      responses: {
+        201: json(sync, 'Created; the first (full) run starts on the next scheduler tick'),
+        400: errorJson('Invalid input, or the connector has no such sync'),
+        401: errorJson('Missing or wrong secret key'),
+        404: errorJson('No such connection'),
+        409: errorJson('The connection already syncs this model'),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const created = await engine.syncs.create(c.get('scope'), {
+        connectionId: body.connection,
+        sync: body.sync,
+        ...(body.frequency !== undefined ? { frequency: body.frequency } : {}),
+      });
+      return c.json(created, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/syncs',
+      summary: 'Syncs, each with its latest run',
+      security,
+      request: { query: z.object({ connection: z.string().optional() }) },
+      responses: {
+        200: json(z.object({ data: z.array(sync) }), 'Syncs'),
+        401: errorJson('Missing or wrong secret key'),
+        404: errorJson('No such connection'),
+      },
+    }),
+    async (c) => {
+      const { connection } = c.req.valid('query');
+      const data = await engine.syncs.list(
+        c.get('scope'),
+        connection !== undefined ? { connectionId: connection } : {},
+      );
+      return c.json({ data }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/syncs/{id}',
+      summary: "A sync and its latest run's progress (records, pages, rate, status)",
+      security,
+      request: { params: idParam },
+      responses: {
+        200: json(sync, 'The sync'),
+        401: errorJson('Missing or wrong secret key'),
+        404: errorJson('No such sync'),
+      },
+    }),
+    async (c) => c.json(await engine.syncs.get(c.get('scope'), c.req.valid('param').id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/syncs/{id}/runs',
+      summary: 'Recent runs of a sync, newest first',
+      security,
+      request: {
+        params: idParam,
+        query: z.object({ limit: z.coerce.number().int().min(1).max(100).optional() }),
+      },
+      responses: {
+        200: json(z.object({ data: z.array(syncRun) }), 'Runs'),
+        401: errorJson('Missing or wrong secret key'),
+        404: errorJson('No such sync'),
+      },
+    }),
+    async (c) => {
+      const data = await engine.syncs.runs(
+        c.get('scope'),
+        c.req.valid('param').id,
+        c.req.valid('query').limit,
+      );
+      return c.json({ data }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/syncs/{id}/runs',
+      summary:
+        'Run a sync now: resumes an interrupted or failed run, else incremental from the checkpoint (full with `{"full": true}`)',
+      security,
+      request: {
+        params: idParam,
+        body: {
+          content: {
+            'application/json': { schema: z.object({ full: z.boolean().optional() }) },
+          },
+          required: false,
+        },
+      },
+      responses: {
+        202: json(syncRun, 'Started (or resumed); poll GET /v1/syncs/{id} for progress'),
+        401: errorJson('Missing or wrong secret key'),
+        404: errorJson('No such sync'),
+        409: errorJson('The sync is already running'),
+      },
+    }),
+    async (c) => {
+      const raw = await c.req.text();
+      let full: boolean | undefined;
+      // The body is optional, so it is read here rather than by the route's validator.
+      if (raw.trim() !== '') {
+        let body: unknown;
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          throw invalidBody('the body is not JSON; send {"full": true} or nothing');
+        }
+        const parsed = z.object({ full: z.boolean().optional() }).safeParse(body);
+        if (!parsed.success) throw invalidBody('body.full must be true or false');
+        full = parsed.data.full;
+      }
+      const run = await engine.syncs.trigger(
+        c.get('scope'),
+        c.req.valid('param').id,
+        full === undefined ? {} : { full },
+      );
+      return c.json(run, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/records',
+      summary:
+        'The change stream of synced records: added, updated and deleted after `cursor`, oldest first',
+      description:
+        'Pass the previous answer’s `nextCursor` to read on; with no cursor the stream starts at the beginning. A record changed several times since the cursor appears once, in its latest state.',
+      security,
+      request: {
+        query: z.object({
+          model: z.string().min(1),
+          connection: z.string().min(1),
+          cursor: z.string().optional(),
+          limit: z.coerce.number().int().min(1).max(1000).optional(),
+        }),
+      },
+      responses: {
+        200: json(
+          z.object({ changes: z.array(change), nextCursor: z.string(), hasMore: z.boolean() }),
+          'Changes',
+        ),
+        400: errorJson('Invalid input'),
+        401: errorJson('Missing or wrong secret key'),
+        404: errorJson('No such connection'),
+      },
+    }),
+    async (c) => {
+      const query = c.req.valid('query');
+      const page = await engine.syncs.changes(c.get('scope'), {
+        connectionId: query.connection,
+        model: query.model,
+        ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
+        ...(query.limit !== undefined ? { limit: query.limit } : {}),
+      });
+      return c.json(page, 200);
+    },
+  );
+}
+
+function invalidBody(message: string): JoineryError {
+  return new JoineryError('invalid_input', message, { path: 'body' });
+}

@@ -1,0 +1,439 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import {
+  HUBSPOT_DEMO_TOKEN,
+  SALESFORCE_DEMO_TOKEN,
+  startSandbox,
+  type Sandbox,
+} from '@joinery/sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS, startTestJoinery, type TestJoinery } from '../test-harness.js';
+
+const COUNT = 2_500;
+
+/**
+ * Syncs end to end: Joinery (PGlite and PostgreSQL) against the HubSpot sandbox's generated
+ * contacts — full runs, incremental runs from the checkpoint, deletion detection only after a
+ * completed full run, resume from the last stored batch, and the change stream's cursor.
+ */
+describe.each(BACKENDS)('syncs on %s', (backend) => {
+  let sandbox: Sandbox;
+  let joinery: TestJoinery;
+  let connectionId: string;
+  let syncId: string;
+  /** Outgoing webhooks Joinery sent to the app, as parsed bodies. */
+  const events: { type: string; data: Record<string, unknown> }[] = [];
+  let receiver: Server;
+
+  const generate = async (body: Record<string, unknown>) => {
+    const response = await fetch(`${sandbox.url}/hubspot/_sandbox/generated-contacts`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${HUBSPOT_DEMO_TOKEN}` },
+      body: JSON.stringify({ unthrottled: true, ...body }),
+    });
+    expect(response.status).toBe(200);
+  };
+  const runNow = (full?: boolean) =>
+    joinery.running.engine.syncs.runNow(
+      { environmentId: 'env_default' },
+      syncId,
+      full === undefined ? {} : { full },
+    );
+  /** Every change after `cursor`, following `nextCursor` page by page. */
+  const readStream = async (cursor: string | undefined, limit = 1000) => {
+    const changes: { op: string; id: string; record: Record<string, unknown> }[] = [];
+    let next = cursor;
+    for (let page = 0; page < 100; page++) {
+      const query = new URLSearchParams({
+        model: 'Contact',
+        connection: connectionId,
+        limit: String(limit),
+      });
+      if (next !== undefined) query.set('cursor', next);
+      const answer = await joinery.api('GET', `/v1/records?${query.toString()}`);
+      expect(answer.status).toBe(200);
+      changes.push(...answer.body.changes);
+      next = answer.body.nextCursor as string;
+      if (!answer.body.hasMore) break;
+    }
+    return { changes, cursor: next as string };
+  };
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        events.push(JSON.parse(body) as { type: string; data: Record<string, unknown> });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    sandbox = await startSandbox();
+    joinery = await startTestJoinery(backend, {
+      syncSchedulerIntervalMs: 3_600_000,
+      syncs: { batchSize: 300 },
+      resilience: { retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 } },
+    });
+    const put = await joinery.api('PUT', '/v1/integrations/hs', {
+      connector: 'hubspot',
+      baseUrl: `${sandbox.url}/hubspot`,
+      allowPrivateNetwork: true,
+      // A sandbox account without HubSpot's 100-per-10-s limit, to keep the test short.
+      rateLimits: [],
+    });
+    expect(put.status).toBe(201);
+    const created = await joinery.api('POST', '/v1/connections', {
+      integration: 'hs',
+      tenant: 'acme',
+      credentials: { type: 'bearer', token: HUBSPOT_DEMO_TOKEN },
+    });
+    expect(created.status).toBe(201);
+    connectionId = created.body.id as string;
+    await generate({ count: COUNT });
+    const endpoint = await joinery.api('POST', '/v1/webhook-endpoints', {
+      url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`,
+      events: ['sync.*'],
+      allowPrivateNetwork: true,
+    });
+    expect(endpoint.status).toBe(201);
+  }, 60_000);
+
+  afterAll(async () => {
+    await joinery?.close();
+    await sandbox?.close();
+    await new Promise((resolve) => receiver?.close(resolve));
+  });
+
+  /** Waits for an outgoing webhook of `type` about run `runId`. */
+  const eventFor = async (type: string, runId: string) => {
+    for (let i = 0; i < 200; i++) {
+      const found = events.find((event) => event.type === type && event.data.runId === runId);
+      if (found) return found;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error(`no ${type} webhook for run ${runId}; got ${JSON.stringify(events)}`);
+  };
+
+  let cursorAfterFull: string;
+
+  it('creates a sync and refuses a second one for the same model or an unknown sync', async () => {
+    const created = await joinery.api('POST', '/v1/syncs', {
+      connection: connectionId,
+      sync: 'contacts',
+      frequency: '1h',
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      name: 'contacts',
+      model: 'Contact',
+      frequencySeconds: 3600,
+    });
+    syncId = created.body.id as string;
+    const again = await joinery.api('POST', '/v1/syncs', {
+      connection: connectionId,
+      sync: 'contacts',
+    });
+    expect(again.status).toBe(409);
+    const unknown = await joinery.api('POST', '/v1/syncs', {
+      connection: connectionId,
+      sync: 'deals',
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toContain('contacts');
+    const badFrequency = await joinery.api('POST', '/v1/syncs', {
+      connection: connectionId,
+      sync: 'contacts',
+      frequency: 'often',
+    });
+    expect(badFrequency.status).toBe(400);
+    expect(badFrequency.body.error.path).toBe('body.frequency');
+  });
+
+  it('a first run is full: every record added once, in the change stream in pages', async () => {
+    const run = await runNow();
+    expect(run).toMatchObject({
+      kind: 'full',
+      status: 'succeeded',
+      records: { seen: COUNT, added: COUNT, updated: 0, deleted: 0 },
+      pages: COUNT / 100,
+    });
+    const stream = await readStream(undefined, 1000);
+    expect(stream.changes).toHaveLength(COUNT);
+    expect(new Set(stream.changes.map((change) => change.id)).size).toBe(COUNT);
+    expect(stream.changes.every((change) => change.op === 'added')).toBe(true);
+    // Stored as the unified Contact, through HubSpot's `contacts` mapping.
+    expect(stream.changes[0]?.record).toMatchObject({
+      id: '1',
+      email: 'contact1@example.com',
+      firstName: 'First1',
+      jobTitle: 'Engineer',
+    });
+    cursorAfterFull = stream.cursor;
+    // The app hears of it: counts and the change cursor range, not the records.
+    const event = await eventFor('sync.changes', run.id);
+    expect(event.data).toMatchObject({
+      syncId,
+      connectionId,
+      model: 'Contact',
+      kind: 'full',
+      added: COUNT,
+      updated: 0,
+      deleted: 0,
+      cursor: run.changes,
+    });
+    expect(JSON.stringify(event)).not.toContain('contact1@example.com');
+    const view = await joinery.api('GET', `/v1/syncs/${syncId}`);
+    expect(view.body.checkpoint).toBe(
+      new Date(Date.UTC(2024, 0, 1) + (COUNT - 1) * 1000).toISOString(),
+    );
+    expect(view.body.latestRun.recordsPerSecond).toBeGreaterThan(0);
+  });
+
+  it('a full run over unchanged records changes nothing', async () => {
+    const run = await runNow(true);
+    expect(run).toMatchObject({
+      kind: 'full',
+      status: 'succeeded',
+      records: { seen: COUNT, added: 0, updated: 0, deleted: 0 },
+      changes: null,
+    });
+    expect((await readStream(cursorAfterFull)).changes).toEqual([]);
+  });
+
+  it('an incremental run reads only what changed since the checkpoint', async () => {
+    await generate({ count: COUNT, changedFraction: 0.01 });
+    const searchesBefore = sandbox.count('POST', '/hubspot/crm/v3/objects/contacts/search');
+    const run = await runNow();
+    expect(run.kind).toBe('incremental');
+    expect(run.status).toBe('succeeded');
+    // The 25 changed contacts (the one at the checkpoint is among them).
+    expect(run.records).toMatchObject({ seen: 25, added: 0, updated: 25, deleted: 0 });
+    expect(sandbox.count('POST', '/hubspot/crm/v3/objects/contacts/search') - searchesBefore).toBe(
+      1,
+    );
+    const stream = await readStream(cursorAfterFull);
+    expect(stream.changes).toHaveLength(25);
+    expect(stream.changes.every((change) => change.op === 'updated')).toBe(true);
+    expect(stream.changes[0]?.record.jobTitle).toBe('Engineer (changed)');
+    cursorAfterFull = stream.cursor;
+  });
+
+  it('a full run that fails mid-way applies no deletions, is never a success, and resumes', async () => {
+    // 2 % deleted; the 1 % changed before are changed again (a new modification time).
+    await generate({ count: COUNT, changedFraction: 0.01, deletedFraction: 0.02 });
+    const listPath = '/crm/v3/objects/contacts';
+    sandbox.faults.add({
+      path: listPath,
+      provider: 'hubspot',
+      fault: { kind: 'latency', ms: 20 },
+      times: Infinity,
+    });
+    const started = await joinery.running.engine.syncs.trigger(
+      { environmentId: 'env_default' },
+      syncId,
+      { full: true },
+    );
+    // Let a few batches be stored, then make every page fail.
+    for (let i = 0; i < 200; i++) {
+      const view = await joinery.running.engine.syncs.get({ environmentId: 'env_default' }, syncId);
+      if ((view.latestRun?.pages ?? 0) >= 6) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    sandbox.faults.clear();
+    sandbox.faults.add({
+      path: listPath,
+      provider: 'hubspot',
+      fault: { kind: 'status', status: 503 },
+      times: Infinity,
+    });
+    await joinery.running.engine.syncs.settled(syncId);
+    const failed = (await joinery.api('GET', `/v1/syncs/${syncId}`)).body.latestRun;
+    expect(failed.id).toBe(started.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.error.code).toBe('provider_unavailable');
+    expect(failed.records.deleted).toBe(0);
+    expect(failed.records.seen).toBeGreaterThan(0);
+    expect(failed.records.seen).toBeLessThan(COUNT);
+    expect((await eventFor('sync.failed', failed.id as string)).data).toMatchObject({
+      syncId,
+      error: { code: 'provider_unavailable' },
+    });
+    expect((await readStream(cursorAfterFull)).changes.filter((c) => c.op === 'deleted')).toEqual(
+      [],
+    );
+
+    sandbox.faults.clear();
+    const pagesBefore = sandbox.count('GET', `/hubspot${listPath}`);
+    const resumed = await runNow();
+    expect(resumed.id).toBe(started.id);
+    expect(resumed).toMatchObject({ kind: 'full', status: 'succeeded', attempts: 2 });
+    // It continued after its last stored batch: fewer pages than a whole listing.
+    expect(sandbox.count('GET', `/hubspot${listPath}`) - pagesBefore).toBeLessThan(COUNT / 100);
+    expect(resumed.records.added).toBe(0);
+    expect(resumed.records.deleted).toBe(COUNT * 0.02);
+    // Counts are the run's, over both attempts: every live record seen once.
+    expect(resumed.records).toMatchObject({ seen: COUNT * 0.98, updated: COUNT * 0.01 });
+    const stream = await readStream(cursorAfterFull, 7);
+    expect(stream.changes.filter((change) => change.op === 'deleted')).toHaveLength(COUNT * 0.02);
+    expect(stream.changes.filter((change) => change.op === 'updated')).toHaveLength(COUNT * 0.01);
+    expect(stream.changes).toHaveLength(COUNT * 0.03);
+    const again = await readStream(stream.cursor);
+    expect(again.changes).toEqual([]);
+  }, 60_000);
+
+  it('the scheduler starts a due sync once per tick', async () => {
+    const engine = joinery.running.engine;
+    const scope = { environmentId: 'env_default' };
+    const before = (await engine.syncs.runs(scope, syncId)).length;
+    await engine.syncs.tick();
+    await engine.syncs.settled(syncId);
+    // Not due: the last run set the next one an hour from now.
+    expect((await engine.syncs.runs(scope, syncId)).length).toBe(before);
+    const listed = await joinery.api('GET', `/v1/syncs?connection=${connectionId}`);
+    expect(listed.body.data).toHaveLength(1);
+    expect(new Date(listed.body.data[0].nextRunAt).getTime()).toBeGreaterThan(
+      Date.now() + 3_000_000,
+    );
+  });
+
+  it.runIf(backend === 'postgres')(
+    'two scheduler ticks at once (two pool connections) start a due sync once',
+    async () => {
+      const engine = joinery.running.engine;
+      const scope = { environmentId: 'env_default' };
+      const client = new pg.Client({ connectionString: joinery.databaseUrl as string });
+      await client.connect();
+      try {
+        await client.query(
+          "UPDATE syncs SET next_run_at = now() - interval '1 second' WHERE id = $1",
+          [syncId],
+        );
+      } finally {
+        await client.end();
+      }
+      const before = (await engine.syncs.runs(scope, syncId)).length;
+      await Promise.all([engine.syncs.tick(), engine.syncs.tick()]);
+      await engine.syncs.settled(syncId);
+      const runs = await engine.syncs.runs(scope, syncId);
+      expect(runs.length).toBe(before + 1);
+      expect(runs[0]).toMatchObject({ kind: 'incremental', status: 'succeeded' });
+    },
+  );
+
+  it('rejects a cursor it did not give out', async () => {
+    const answer = await joinery.api(
+      'GET',
+      `/v1/records?model=Contact&connection=${connectionId}&cursor=abc`,
+    );
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.path).toBe('cursor');
+  });
+
+  // Last: it shuts this Joinery's syncs down.
+  it('a run stopped by a shutdown is interrupted, applies no deletions, and keeps its place', async () => {
+    await generate({ count: COUNT, deletedFraction: 0.04 });
+    const listPath = '/crm/v3/objects/contacts';
+    sandbox.faults.add({
+      path: listPath,
+      provider: 'hubspot',
+      fault: { kind: 'latency', ms: 20 },
+      times: Infinity,
+    });
+    const scope = { environmentId: 'env_default' };
+    const engine = joinery.running.engine;
+    const started = await engine.syncs.trigger(scope, syncId, { full: true });
+    for (let i = 0; i < 200; i++) {
+      if (((await engine.syncs.get(scope, syncId)).latestRun?.pages ?? 0) >= 3) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await engine.syncs.close();
+    sandbox.faults.clear();
+    const view = await engine.syncs.get(scope, syncId);
+    expect(view.state).toBe('idle');
+    expect(view.latestRun).toMatchObject({ id: started.id, status: 'interrupted' });
+    expect(view.latestRun?.records.deleted).toBe(0);
+    expect(view.latestRun?.records.seen).toBeLessThan(COUNT);
+    expect(view.latestRun?.error?.message).toContain('shutting down');
+    // Due again at once, so the next start resumes it.
+    expect(new Date(view.nextRunAt as string).getTime()).toBeLessThanOrEqual(Date.now());
+    await expect(engine.syncs.trigger(scope, syncId)).rejects.toMatchObject({ code: 'internal' });
+  });
+});
+
+describe('Salesforce contacts sync', () => {
+  let sandbox: Sandbox;
+  let joinery: TestJoinery;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ salesforce: { seedContacts: 30, queryBatchSize: 10 } });
+    joinery = await startTestJoinery('pglite', { syncSchedulerIntervalMs: 3_600_000 });
+  }, 60_000);
+  afterAll(async () => {
+    await joinery?.close();
+    await sandbox?.close();
+  });
+
+  it('pages SOQL by nextRecordsUrl, then reads only what changed since LastModifiedDate', async () => {
+    const base = `${sandbox.url}/salesforce`;
+    expect(
+      (
+        await joinery.api('PUT', '/v1/integrations/sf', {
+          connector: 'salesforce',
+          baseUrl: base,
+          allowPrivateNetwork: true,
+        })
+      ).status,
+    ).toBe(201);
+    const connection = await joinery.api('POST', '/v1/connections', {
+      integration: 'sf',
+      tenant: 'acme',
+      credentials: { type: 'bearer', token: SALESFORCE_DEMO_TOKEN },
+    });
+    expect(connection.status).toBe(201);
+    const sync = await joinery.api('POST', '/v1/syncs', {
+      connection: connection.body.id,
+      sync: 'contacts',
+    });
+    expect(sync.status).toBe(201);
+    const scope = { environmentId: 'env_default' };
+    const full = await joinery.running.engine.syncs.runNow(scope, sync.body.id as string);
+    expect(full).toMatchObject({ kind: 'full', status: 'succeeded', records: { updated: 0 } });
+    expect(full.records.added).toBe(full.records.seen);
+    expect(full.records.total).toBe(full.records.seen);
+    expect(full.pages).toBe(Math.ceil(full.records.seen / 10));
+
+    const first = await joinery.api(
+      'GET',
+      `/v1/records?model=Contact&connection=${connection.body.id}&limit=1`,
+    );
+    const id = first.body.changes[0].id as string;
+    // Salesforce's LastModifiedDate has whole seconds: the edit lands in a later second.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const patched = await fetch(`${base}/services/data/v62.0/sobjects/Contact/${id}`, {
+      method: 'PATCH',
+      headers: {
+        authorization: `Bearer ${SALESFORCE_DEMO_TOKEN}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ Title: 'Head of Integrations' }),
+    });
+    expect(patched.status).toBe(204);
+    const incremental = await joinery.running.engine.syncs.runNow(scope, sync.body.id as string);
+    expect(incremental).toMatchObject({ kind: 'incremental', status: 'succeeded' });
+    expect(incremental.records).toMatchObject({ added: 0, updated: 1 });
+    expect(incremental.records.seen).toBeLessThan(full.records.seen);
+    const changes = await joinery.api(
+      'GET',
+      `/v1/records?model=Contact&connection=${connection.body.id}&cursor=${incremental.changes?.from}`,
+    );
+    expect(changes.body.changes).toEqual([
+      expect.objectContaining({
+        op: 'updated',
+        id,
+        record: expect.objectContaining({ id, jobTitle: 'Head of Integrations' }),
+      }),
+    ]);
+  });
+});
