@@ -1,0 +1,149 @@
+import type { Run, RunStatus } from '@joinery/sdk';
+import { parseCommand, UsageError, type Command, type CommandSpec } from '../command.js';
+import { EXIT_OK } from '../io.js';
+import { renderJson, renderTable, terminalSafe, truncate } from '../output.js';
+import { jsonOption, remoteClient, remoteEnvironment, urlOption } from '../remote.js';
+import { parseLimit, requireId } from './dead-letters.js';
+
+const STATUSES: readonly RunStatus[] = [
+  'queued',
+  'running',
+  'waiting',
+  'succeeded',
+  'failed',
+  'dead',
+];
+
+const listSpec = {
+  name: 'runs',
+  summary: 'List runs (async actions and flows); `joinery runs show ID` for the step timeline.',
+  usage:
+    'joinery runs [--status S] [--flow ID] [--connection ID] [--limit N] [--cursor C] [--json] [--url URL]\n' +
+    '       joinery runs show ID [--json]',
+  description: [
+    'Newest first. A run is queued, running, waiting (a wait step), succeeded, failed (an error',
+    'retrying cannot fix) or dead (retries exhausted, or a write whose effect is unknown: see',
+    '`joinery dead-letters`).',
+  ].join('\n'),
+  options: {
+    status: {
+      type: 'string',
+      value: 'S',
+      description: `only runs in this state (${STATUSES.join(', ')})`,
+    },
+    flow: { type: 'string', value: 'ID', description: "only this flow's runs" },
+    connection: {
+      type: 'string',
+      value: 'ID',
+      description: "only this connection's async actions",
+    },
+    limit: { type: 'string', value: 'N', description: 'show at most N (1 to 1000; default 50)' },
+    cursor: { type: 'string', value: 'C', description: 'continue after an earlier page' },
+    json: jsonOption,
+    url: urlOption,
+  },
+  environment: remoteEnvironment,
+  examples: ['joinery runs --status dead', 'joinery runs show run_123'],
+} as const satisfies CommandSpec;
+
+const showSpec = {
+  name: 'runs show',
+  summary: 'Show one run with its step-by-step timeline.',
+  usage: 'joinery runs show ID [--json] [--url URL]',
+  arguments: [['ID', 'the run id (run_…)']],
+  options: { json: jsonOption, url: urlOption },
+  environment: remoteEnvironment,
+  examples: ['joinery runs show run_123'],
+} as const satisfies CommandSpec;
+
+export const runsCommand: Command = {
+  spec: listSpec,
+  async run(argv, io) {
+    const [sub, ...rest] = argv;
+    if (sub === 'show') {
+      const { values, positionals } = parseCommand(showSpec, rest);
+      const run = await remoteClient(io, values.url).runs.get(
+        requireId(positionals, showSpec.name, 'the run id (run_…)'),
+      );
+      io.stdout.write(values.json ? renderJson(run) : describeRun(run));
+      return EXIT_OK;
+    }
+    if (sub !== undefined && !sub.startsWith('-'))
+      throw new UsageError(
+        `unknown subcommand ${JSON.stringify(sub)}; use joinery runs [show ID]`,
+        listSpec.name,
+      );
+    const { values } = parseCommand(listSpec, argv);
+    const status = values.status;
+    if (status !== undefined && !(STATUSES as readonly string[]).includes(status))
+      throw new UsageError(
+        `--status takes one of ${STATUSES.join(', ')}, not ${JSON.stringify(status)}.`,
+        listSpec.name,
+      );
+    const page = await remoteClient(io, values.url).runs.list({
+      limit: parseLimit(values.limit, listSpec.name),
+      ...(status === undefined ? {} : { status: status as RunStatus }),
+      ...(values.flow === undefined ? {} : { flow: values.flow }),
+      ...(values.connection === undefined ? {} : { connection: values.connection }),
+      ...(values.cursor === undefined ? {} : { cursor: values.cursor }),
+    });
+    if (values.json) {
+      io.stdout.write(renderJson(page));
+      return EXIT_OK;
+    }
+    if (page.data.length === 0) {
+      io.stdout.write('No runs.\n');
+      return EXIT_OK;
+    }
+    io.stdout.write(
+      renderTable(
+        ['ID', 'KIND', 'WHAT', 'STATUS', 'ATTEMPTS', 'CREATED', 'ERROR'],
+        page.data.map((run) => [
+          run.id,
+          run.kind,
+          run.kind === 'action' ? (run.action ?? '-') : (run.flowId ?? '-'),
+          run.status,
+          `${run.attempts}/${run.maxAttempts}`,
+          run.createdAt,
+          run.error ? truncate(`${run.error.code}: ${run.error.message}`, 70) : '-',
+        ]),
+      ),
+    );
+    if (page.nextCursor !== null)
+      io.stderr.write(`(more: joinery runs --cursor ${page.nextCursor})\n`);
+    return EXIT_OK;
+  },
+};
+
+function describeRun(run: Run): string {
+  const lines = [
+    `Run ${run.id}: ${run.status} (${run.kind === 'action' ? `action ${run.action ?? ''} on ${run.connectionId ?? ''}` : `flow ${run.flowId ?? ''}`})`,
+    `  trigger:  ${terminalSafe(JSON.stringify(run.trigger))}`,
+    `  attempts: ${run.attempts} of ${run.maxAttempts}`,
+    `  created:  ${run.createdAt}   finished: ${run.finishedAt ?? '-'}`,
+  ];
+  if (run.error)
+    lines.push(`  error:    ${terminalSafe(`${run.error.code}: ${run.error.message}`)}`);
+  const steps = run.steps ?? [];
+  if (steps.length > 0) {
+    lines.push('', 'Steps:');
+    lines.push(
+      renderTable(
+        ['STEP', 'TYPE', 'STATUS', 'ATTEMPTS', 'DURATION', 'ERROR'],
+        steps.map((step) => [
+          step.key,
+          step.type,
+          step.status,
+          String(step.attempts),
+          step.durationMs === null ? '-' : `${step.durationMs} ms`,
+          step.error && typeof step.error === 'object'
+            ? truncate(terminalSafe(JSON.stringify(step.error)), 70)
+            : '-',
+        ]),
+      ).trimEnd(),
+    );
+  }
+  if (run.status === 'succeeded')
+    lines.push('', `Output: ${truncate(terminalSafe(JSON.stringify(run.output)), 2000)}`);
+  return `${lines.join('\n')}\n`;
+}

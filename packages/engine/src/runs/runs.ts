@@ -1,0 +1,491 @@
+import { and, asc, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
+import { flowSchedules, flows, runSteps, runs, type Database } from '@joinery/store';
+import { JoineryError } from '../errors.js';
+import { newId } from '../ids.js';
+import { canonicalJson } from '../idempotency.js';
+import type { Scope } from '../connections.js';
+import { nextCronFire, parseFlow, type FlowDefinition } from './flow-definition.js';
+import type { JobQueue } from './job-queue.js';
+
+type RunRow = typeof runs.$inferSelect;
+type StepRow = typeof runSteps.$inferSelect;
+type FlowRow = typeof flows.$inferSelect;
+
+/** Executions of an async action before it is given up (and dead-lettered). */
+export const DEFAULT_MAX_ATTEMPTS = 8;
+
+export type RunStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'dead';
+
+export interface StepView {
+  key: string;
+  type: string;
+  status: string;
+  input: unknown;
+  output: unknown;
+  error: unknown;
+  attempts: number;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  resumeAt: string | null;
+}
+
+export interface RunView {
+  id: string;
+  kind: 'action' | 'flow';
+  status: RunStatus;
+  connectionId: string | null;
+  tenant: string | null;
+  action: string | null;
+  flowId: string | null;
+  trigger: Record<string, unknown>;
+  input: unknown;
+  output: unknown;
+  error: unknown;
+  attempts: number;
+  maxAttempts: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  steps?: StepView[];
+}
+
+export interface FlowView {
+  id: string;
+  name: string;
+  definition: FlowDefinition;
+  createdAt: string;
+  updatedAt: string;
+  /** For a schedule trigger: when it fires next. */
+  nextFireAt: string | null;
+}
+
+export interface RunQuery {
+  status?: string;
+  flowId?: string;
+  connectionId?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** What a new run needs; the run row and its job are written in one transaction. */
+interface NewRun {
+  environmentId: string;
+  kind: 'action' | 'flow';
+  connectionId?: string | null;
+  tenant?: string | null;
+  action?: string | null;
+  flowId?: string | null;
+  trigger: Record<string, unknown>;
+  input: unknown;
+  maxAttempts?: number;
+  idempotencyKey?: string;
+}
+
+/**
+ * Runs and flows: submitting runs (each row enqueued in its own transaction, so a run is never
+ * lost between the database and the queue), reading them with their step timelines, flow
+ * definitions and their triggers (API, cron, inbound webhook, connection event).
+ */
+export class Runs {
+  readonly #db: Database;
+  readonly #queue: JobQueue;
+
+  constructor(db: Database, queue: JobQueue) {
+    this.#db = db;
+    this.#queue = queue;
+  }
+
+  /** Inserts a run and enqueues it, both in `tx` when given (or in a new transaction). */
+  async create(run: NewRun, tx?: Database): Promise<RunRow> {
+    const write = async (db: Database) => {
+      const [row] = await db
+        .insert(runs)
+        .values({
+          id: newId('run'),
+          environmentId: run.environmentId,
+          kind: run.kind,
+          status: 'queued',
+          connectionId: run.connectionId ?? null,
+          tenant: run.tenant ?? null,
+          action: run.action ?? null,
+          flowId: run.flowId ?? null,
+          trigger: run.trigger,
+          input: run.input ?? {},
+          maxAttempts: run.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+          idempotencyKey: run.idempotencyKey ?? null,
+        })
+        .returning();
+      if (!row) throw new Error('inserting a run returned no row');
+      await this.#queue.enqueue(row.id, { tx: db });
+      return row;
+    };
+    if (tx) return write(tx);
+    await this.#queue.start();
+    return this.#db.transaction(async (t) => write(t as unknown as Database));
+  }
+
+  /**
+   * Submits an async action. With an idempotency key, a repeat of the same submission returns the
+   * first run; the same key with a different submission is a `conflict`.
+   */
+  async submitAction(
+    scope: Scope,
+    connection: { id: string; tenant: string },
+    action: string,
+    input: unknown,
+    options: { idempotencyKey?: string; maxAttempts?: number } = {},
+  ): Promise<{ run: RunView; replayed: boolean }> {
+    const key = options.idempotencyKey;
+    const submit = (): NewRun => ({
+      environmentId: scope.environmentId,
+      kind: 'action',
+      connectionId: connection.id,
+      tenant: connection.tenant,
+      action,
+      trigger: { type: 'api' },
+      input: input ?? {},
+      ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+      ...(key === undefined ? {} : { idempotencyKey: key }),
+    });
+    if (key === undefined) return { run: toView(await this.create(submit())), replayed: false };
+    try {
+      return { run: toView(await this.create(submit())), replayed: false };
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const [existing] = await this.#db
+        .select()
+        .from(runs)
+        .where(and(eq(runs.environmentId, scope.environmentId), eq(runs.idempotencyKey, key)));
+      if (!existing) throw error;
+      const same =
+        existing.kind === 'action' &&
+        existing.connectionId === connection.id &&
+        existing.action === action &&
+        canonicalJson(existing.input) === canonicalJson(input ?? {});
+      if (!same)
+        throw new JoineryError(
+          'conflict',
+          `Idempotency-Key "${key}" was already used for a different submission (run ${existing.id}); send a new key for a new run`,
+        );
+      return { run: toView(existing), replayed: true };
+    }
+  }
+
+  async get(scope: Scope, id: string): Promise<RunView> {
+    const [row] = await this.#db
+      .select()
+      .from(runs)
+      .where(and(eq(runs.id, id), eq(runs.environmentId, scope.environmentId)));
+    if (!row || (scope.tenant !== undefined && row.tenant !== scope.tenant))
+      throw new JoineryError('not_found', `no run ${id}`);
+    const steps = await this.#db
+      .select()
+      .from(runSteps)
+      .where(eq(runSteps.runId, id))
+      .orderBy(asc(runSteps.position), asc(runSteps.startedAt));
+    return { ...toView(row), steps: steps.map(stepView) };
+  }
+
+  async list(
+    scope: Scope,
+    query: RunQuery,
+  ): Promise<{ data: RunView[]; nextCursor: string | null }> {
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
+    const conditions = [eq(runs.environmentId, scope.environmentId)];
+    if (scope.tenant !== undefined) conditions.push(eq(runs.tenant, scope.tenant));
+    if (query.status) conditions.push(eq(runs.status, query.status));
+    if (query.flowId) conditions.push(eq(runs.flowId, query.flowId));
+    if (query.connectionId) conditions.push(eq(runs.connectionId, query.connectionId));
+    if (query.cursor !== undefined) {
+      const before = Number(query.cursor);
+      if (!Number.isSafeInteger(before))
+        throw new JoineryError('invalid_input', 'cursor is not one this API gave out', {
+          path: 'cursor',
+        });
+      conditions.push(lt(runs.seq, before));
+    }
+    const rows = await this.#db
+      .select()
+      .from(runs)
+      .where(and(...conditions))
+      .orderBy(desc(runs.seq))
+      .limit(limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      data: page.map(toView),
+      nextCursor: rows.length > limit && last ? String(last.seq) : null,
+    };
+  }
+
+  /** Counts by kind and status, for metrics and `joinery status`. */
+  async counts(): Promise<{ kind: string; status: string; count: number }[]> {
+    const rows = await this.#db
+      .select({ kind: runs.kind, status: runs.status, count: sql<number>`count(*)::int` })
+      .from(runs)
+      .groupBy(runs.kind, runs.status);
+    return rows.map((row) => ({ kind: row.kind, status: row.status, count: Number(row.count) }));
+  }
+
+  // ---- flows ----
+
+  /** Creates a flow, or replaces the definition of the flow with the same name. */
+  async putFlow(environmentId: string, raw: unknown): Promise<FlowView> {
+    const definition = parseFlow(raw);
+    const now = new Date();
+    return this.#db.transaction(async (t) => {
+      const tx = t as unknown as Database;
+      const [row] = await tx
+        .insert(flows)
+        .values({
+          id: newId('flow'),
+          environmentId,
+          name: definition.name,
+          definition: definition as unknown as Record<string, unknown>,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .onConflictDoUpdate({
+          target: [flows.environmentId, flows.name],
+          set: { definition: definition as unknown as Record<string, unknown>, updatedAt: now },
+        })
+        .returning();
+      if (!row) throw new Error('storing a flow returned no row');
+      await tx.delete(flowSchedules).where(eq(flowSchedules.flowId, row.id));
+      let nextFireAt: Date | null = null;
+      if (definition.trigger.type === 'schedule') {
+        nextFireAt = nextCronFire(definition.trigger, now);
+        await tx.insert(flowSchedules).values({
+          flowId: row.id,
+          environmentId,
+          cron: definition.trigger.cron,
+          timezone: definition.trigger.timezone ?? 'UTC',
+          nextFireAt,
+        });
+      }
+      return flowView(row, nextFireAt);
+    });
+  }
+
+  async getFlow(environmentId: string, id: string): Promise<FlowView> {
+    const [row] = await this.#db
+      .select()
+      .from(flows)
+      .where(and(eq(flows.environmentId, environmentId), eq(flows.id, id)));
+    if (!row) throw new JoineryError('not_found', `no flow ${id}`);
+    const [schedule] = await this.#db
+      .select()
+      .from(flowSchedules)
+      .where(eq(flowSchedules.flowId, id));
+    return flowView(row, schedule?.nextFireAt ?? null);
+  }
+
+  async listFlows(environmentId: string): Promise<FlowView[]> {
+    const rows = await this.#db
+      .select()
+      .from(flows)
+      .where(eq(flows.environmentId, environmentId))
+      .orderBy(asc(flows.name));
+    const schedules = await this.#db
+      .select()
+      .from(flowSchedules)
+      .where(eq(flowSchedules.environmentId, environmentId));
+    const next = new Map(schedules.map((s) => [s.flowId, s.nextFireAt]));
+    return rows.map((row) => flowView(row, next.get(row.id) ?? null));
+  }
+
+  async deleteFlow(environmentId: string, id: string): Promise<void> {
+    await this.#db.transaction(async (t) => {
+      const tx = t as unknown as Database;
+      const deleted = await tx
+        .delete(flows)
+        .where(and(eq(flows.environmentId, environmentId), eq(flows.id, id)))
+        .returning({ id: flows.id });
+      if (deleted.length === 0) throw new JoineryError('not_found', `no flow ${id}`);
+      await tx.delete(flowSchedules).where(eq(flowSchedules.flowId, id));
+    });
+  }
+
+  /** `POST /v1/flows/{id}/runs`: a run of the flow with `input` as its trigger data. */
+  async startFlow(
+    scope: Scope,
+    flowId: string,
+    input: unknown,
+    trigger: Record<string, unknown> = { type: 'api' },
+  ): Promise<RunView> {
+    await this.getFlow(scope.environmentId, flowId);
+    const row = await this.create({
+      environmentId: scope.environmentId,
+      kind: 'flow',
+      flowId,
+      tenant: scope.tenant ?? null,
+      trigger,
+      input: input ?? {},
+    });
+    return toView(row);
+  }
+
+  async flowDefinition(flowId: string): Promise<FlowDefinition> {
+    const [row] = await this.#db.select().from(flows).where(eq(flows.id, flowId));
+    if (!row) throw new JoineryError('not_found', `flow ${flowId} was deleted`);
+    return row.definition as unknown as FlowDefinition;
+  }
+
+  /**
+   * Starts the flows an inbound webhook or a connection event triggers, in `tx` — the transaction
+   * that stored the delivery or event, so a stored delivery always has its runs.
+   */
+  async trigger(
+    tx: Database,
+    environmentId: string,
+    match:
+      | { type: 'webhook'; integration: string; event: string | null }
+      | { type: 'event'; event: string },
+    data: { input: unknown; tenant?: string | null; trigger: Record<string, unknown> },
+  ): Promise<string[]> {
+    const candidates = await tx.select().from(flows).where(eq(flows.environmentId, environmentId));
+    const started: string[] = [];
+    for (const flow of candidates) {
+      const trigger = (flow.definition as unknown as FlowDefinition).trigger;
+      const matches =
+        match.type === 'webhook'
+          ? trigger.type === 'webhook' &&
+            trigger.integration === match.integration &&
+            (trigger.event === undefined || trigger.event === match.event)
+          : trigger.type === 'event' && trigger.event === match.event;
+      if (!matches) continue;
+      const run = await this.create(
+        {
+          environmentId,
+          kind: 'flow',
+          flowId: flow.id,
+          tenant: data.tenant ?? null,
+          trigger: data.trigger,
+          input: data.input,
+        },
+        tx,
+      );
+      started.push(run.id);
+    }
+    return started;
+  }
+
+  /**
+   * Fires due cron schedules: each due row is locked by one process (`SKIP LOCKED`), which starts
+   * the run and moves the schedule to its next tick in the same transaction — one run per tick
+   * across every worker. A tick missed while nothing ran fires once, not once per missed tick.
+   */
+  async fireDueSchedules(now = new Date()): Promise<number> {
+    await this.#queue.start();
+    return this.#db.transaction(async (t) => {
+      const tx = t as unknown as Database;
+      const due = await tx
+        .select()
+        .from(flowSchedules)
+        .where(lte(flowSchedules.nextFireAt, now))
+        .limit(50)
+        .for('update', { skipLocked: true });
+      for (const schedule of due) {
+        await this.create(
+          {
+            environmentId: schedule.environmentId,
+            kind: 'flow',
+            flowId: schedule.flowId,
+            trigger: { type: 'schedule', at: schedule.nextFireAt.toISOString() },
+            input: { scheduledAt: schedule.nextFireAt.toISOString() },
+          },
+          tx,
+        );
+        await tx
+          .update(flowSchedules)
+          .set({
+            lastFiredAt: schedule.nextFireAt,
+            nextFireAt: nextCronFire({ cron: schedule.cron, timezone: schedule.timezone }, now),
+          })
+          .where(eq(flowSchedules.flowId, schedule.flowId));
+      }
+      return due.length;
+    });
+  }
+
+  /**
+   * Runs whose worker died: still `running` with a lease that expired. Each is put back in the
+   * queue (with a new job) so another worker resumes it from its last completed step.
+   */
+  async requeueAbandoned(now = new Date()): Promise<string[]> {
+    await this.#queue.start();
+    return this.#db.transaction(async (t) => {
+      const tx = t as unknown as Database;
+      const stale = await tx
+        .select({ id: runs.id })
+        .from(runs)
+        .where(and(inArray(runs.status, ['running']), lt(runs.leaseUntil, now)))
+        .limit(200)
+        .for('update', { skipLocked: true });
+      for (const run of stale) {
+        await tx
+          .update(runs)
+          .set({ status: 'queued', workerId: null, leaseUntil: null, updatedAt: now })
+          .where(eq(runs.id, run.id));
+        await this.#queue.enqueue(run.id, { tx });
+      }
+      return stale.map((run) => run.id);
+    });
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if ((e as { code?: unknown }).code === '23505') return true;
+  }
+  return false;
+}
+
+export function toView(row: RunRow): RunView {
+  return {
+    id: row.id,
+    kind: row.kind as RunView['kind'],
+    status: row.status as RunStatus,
+    connectionId: row.connectionId,
+    tenant: row.tenant,
+    action: row.action,
+    flowId: row.flowId,
+    trigger: row.trigger,
+    input: row.input,
+    output: row.output ?? null,
+    error: row.error ?? null,
+    attempts: row.attempts,
+    maxAttempts: row.maxAttempts,
+    createdAt: row.createdAt.toISOString(),
+    startedAt: row.startedAt?.toISOString() ?? null,
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+  };
+}
+
+function stepView(row: StepRow): StepView {
+  return {
+    key: row.key,
+    type: row.type,
+    status: row.status,
+    input: row.input ?? null,
+    output: row.output ?? null,
+    error: row.error ?? null,
+    attempts: row.attempts,
+    startedAt: row.startedAt.toISOString(),
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+    durationMs: row.finishedAt ? row.finishedAt.getTime() - row.startedAt.getTime() : null,
+    resumeAt: row.resumeAt?.toISOString() ?? null,
+  };
+}
+
+function flowView(row: FlowRow, nextFireAt: Date | null): FlowView {
+  return {
+    id: row.id,
+    name: row.name,
+    definition: row.definition as unknown as FlowDefinition,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    nextFireAt: nextFireAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,144 @@
+import { and, eq } from 'drizzle-orm';
+import { runSteps, type Database, type StoredRunError } from '@joinery/store';
+import { JoineryError, isJoineryError } from '../errors.js';
+
+/** Thrown to end an execution early: the run continues at `resumeAt` (a wait step). */
+export class Suspend extends Error {
+  constructor(readonly resumeAt: Date) {
+    super(`run suspended until ${resumeAt.toISOString()}`);
+  }
+}
+
+export interface StepInfo {
+  /**
+   * A previous execution started this step and never recorded its end (its worker died): the
+   * step's effect at the provider is unknown.
+   */
+  uncertain: boolean;
+  /** Executions of this step so far, this one included. */
+  attempt: number;
+}
+
+export function storedError(error: unknown): StoredRunError {
+  const e = isJoineryError(error)
+    ? error
+    : new JoineryError('internal', error instanceof Error ? error.message : String(error));
+  const json = e.toJSON().error as StoredRunError;
+  return json;
+}
+
+/**
+ * One run's steps, persisted as they start and end. A step that succeeded in an earlier execution
+ * is not executed again: its stored output is returned. Positions follow the order in which an
+ * execution meets the steps, which is deterministic for a given flow and trigger.
+ */
+export class StepRunner {
+  readonly #db: Database;
+  readonly #runId: string;
+  #position = 0;
+
+  constructor(db: Database, runId: string) {
+    this.#db = db;
+    this.#runId = runId;
+  }
+
+  async #existing(key: string) {
+    const [row] = await this.#db
+      .select()
+      .from(runSteps)
+      .where(and(eq(runSteps.runId, this.#runId), eq(runSteps.key, key)));
+    return row;
+  }
+
+  /**
+   * Runs `fn` as step `key` unless it already succeeded. `complete`, when given, runs in the
+   * transaction that records the step's success (so an effect inside Joinery — an outgoing
+   * webhook enqueued — commits exactly with the step).
+   */
+  async step<T>(
+    key: string,
+    type: string,
+    input: unknown,
+    fn: (info: StepInfo) => Promise<T>,
+    complete?: (tx: Database, output: T) => Promise<void>,
+  ): Promise<T> {
+    const position = this.#position++;
+    const existing = await this.#existing(key);
+    if (existing?.status === 'succeeded') return existing.output as T;
+    const attempt = (existing?.attempts ?? 0) + 1;
+    const startedAt = new Date();
+    await this.#db
+      .insert(runSteps)
+      .values({
+        runId: this.#runId,
+        key,
+        position,
+        type,
+        status: 'running',
+        input: input ?? null,
+        attempts: attempt,
+        startedAt,
+      })
+      .onConflictDoUpdate({
+        target: [runSteps.runId, runSteps.key],
+        set: {
+          status: 'running',
+          input: input ?? null,
+          attempts: attempt,
+          error: null,
+          finishedAt: null,
+        },
+      });
+    let output: T;
+    try {
+      output = await fn({ uncertain: existing?.status === 'running', attempt });
+    } catch (error) {
+      if (error instanceof Suspend) throw error;
+      await this.#db
+        .update(runSteps)
+        .set({ status: 'failed', error: storedError(error), finishedAt: new Date() })
+        .where(and(eq(runSteps.runId, this.#runId), eq(runSteps.key, key)));
+      throw error;
+    }
+    await this.#db.transaction(async (t) => {
+      const tx = t as unknown as Database;
+      await tx
+        .update(runSteps)
+        .set({ status: 'succeeded', output: (output ?? null) as unknown, finishedAt: new Date() })
+        .where(and(eq(runSteps.runId, this.#runId), eq(runSteps.key, key)));
+      if (complete) await complete(tx, output);
+    });
+    return output;
+  }
+
+  /** A wait step: the first execution records when to resume and suspends the run until then. */
+  async wait(key: string, seconds: number, now = new Date()): Promise<void> {
+    const position = this.#position++;
+    const existing = await this.#existing(key);
+    if (existing?.status === 'succeeded') return;
+    if (existing?.resumeAt) {
+      if (existing.resumeAt.getTime() > now.getTime()) throw new Suspend(existing.resumeAt);
+      await this.#db
+        .update(runSteps)
+        .set({ status: 'succeeded', finishedAt: now })
+        .where(and(eq(runSteps.runId, this.#runId), eq(runSteps.key, key)));
+      return;
+    }
+    const resumeAt = new Date(now.getTime() + seconds * 1000);
+    await this.#db
+      .insert(runSteps)
+      .values({
+        runId: this.#runId,
+        key,
+        position,
+        type: 'wait',
+        status: 'waiting',
+        input: { seconds },
+        attempts: 1,
+        startedAt: now,
+        resumeAt,
+      })
+      .onConflictDoNothing();
+    throw new Suspend(resumeAt);
+  }
+}
