@@ -3,6 +3,7 @@ import { defineConfig } from 'drizzle-kit';
 // `npx drizzle-kit generate --config packages/store/drizzle.config.ts` writes a new migration after a schema change.
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './packages/store/src/schema.ts',
+  // The core tables, and one file per area (`schema-runs.ts`, `schema-sync.ts`, …).
+  schema: ['./packages/store/src/schema.ts', './packages/store/src/schema-*.ts'],
   out: './packages/store/migrations',
 });

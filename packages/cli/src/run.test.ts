@@ -3,7 +3,23 @@ import { commands } from './commands/index.js';
 import { cli } from './test-io.js';
 
 const KEY = 'jny_sk_test_0123456789abcdef0123456789';
-const ALL = ['start', 'secret-key', 'connectors', 'connect', 'connections', 'call', 'logs', 'mcp'];
+const ALL = [
+  'start',
+  'worker',
+  'secret-key',
+  'status',
+  'connectors',
+  'scorecard',
+  'connect',
+  'connections',
+  'call',
+  'logs',
+  'runs',
+  'syncs',
+  'webhook-endpoints',
+  'dead-letters',
+  'mcp',
+];
 
 describe('joinery --help', () => {
   it('lists every command and exits 0', async () => {

@@ -1,6 +1,7 @@
 import { classifyStatus, type ConnectorDefinition } from '@joinery/engine';
 import { describe, expect, it } from 'vitest';
 import { github } from './github/connector.js';
+import { recordEvidence } from './testing/evidence.js';
 import { hubspot } from './hubspot/connector.js';
 import { salesforce } from './salesforce/connector.js';
 import { slack } from './slack/connector.js';
@@ -19,6 +20,12 @@ const classify = (
 ) => classifyStatus(connector, status, headers, body, { refreshable, now });
 
 describe('Slack: HTTP 200 with ok:false', () => {
+  recordEvidence({
+    connector: 'slack',
+    suite: 'dialects',
+    kind: 'dialect',
+    target: () => ({ kind: 'in_process' }),
+  });
   it('is never data', () => {
     expect(classify(slack, 200, { ok: true, channels: [] })).toBeNull();
     expect(
@@ -45,7 +52,8 @@ describe('Slack: HTTP 200 with ok:false', () => {
       'auth_revoked',
     );
   });
-  it('reads 429 with Retry-After', () => {
+  it('reads 429 with Retry-After', ({ task }) => {
+    task.meta.proves = ['rate_limits'];
     expect(
       classify(slack, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '30' }),
     ).toMatchObject({ code: 'rate_limited', retryAfterMs: 30_000 });
@@ -53,6 +61,12 @@ describe('Slack: HTTP 200 with ok:false', () => {
 });
 
 describe('HubSpot: category and policyName', () => {
+  recordEvidence({
+    connector: 'hubspot',
+    suite: 'dialects',
+    kind: 'dialect',
+    target: () => ({ kind: 'in_process' }),
+  });
   const tenSecondly = {
     status: 'error',
     message: 'You have reached your ten_secondly_rolling limit.',
@@ -60,7 +74,8 @@ describe('HubSpot: category and policyName', () => {
     correlationId: 'c1',
     policyName: 'TEN_SECONDLY_ROLLING',
   };
-  it('retries a ten-secondly 429 and refuses to retry a daily one', () => {
+  it('retries a ten-secondly 429 and refuses to retry a daily one', ({ task }) => {
+    task.meta.proves = ['rate_limits'];
     expect(classify(hubspot, 429, tenSecondly)).toMatchObject({
       code: 'rate_limited',
       retryable: true,
@@ -102,6 +117,12 @@ describe('HubSpot: category and policyName', () => {
 });
 
 describe('Salesforce: error arrays', () => {
+  recordEvidence({
+    connector: 'salesforce',
+    suite: 'dialects',
+    kind: 'dialect',
+    target: () => ({ kind: 'in_process' }),
+  });
   it('INVALID_SESSION_ID is a refresh signal', () => {
     expect(
       classify(
@@ -116,7 +137,8 @@ describe('Salesforce: error arrays', () => {
       details: { code: 'INVALID_SESSION_ID', message: 'Session expired or invalid' },
     });
   });
-  it('REQUEST_LIMIT_EXCEEDED is a limit that retrying will not cure', () => {
+  it('REQUEST_LIMIT_EXCEEDED is a limit that retrying will not cure', ({ task }) => {
+    task.meta.proves = ['rate_limits'];
     expect(
       classify(salesforce, 403, [
         { message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' },
@@ -140,7 +162,14 @@ describe('Salesforce: error arrays', () => {
 });
 
 describe('GitHub: 403 and 429 limits', () => {
-  it('primary limit: remaining 0 with an epoch reset', () => {
+  recordEvidence({
+    connector: 'github',
+    suite: 'dialects',
+    kind: 'dialect',
+    target: () => ({ kind: 'in_process' }),
+  });
+  it('primary limit: remaining 0 with an epoch reset', ({ task }) => {
+    task.meta.proves = ['rate_limits'];
     const headers = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 120) };
     expect(
       classify(github, 403, { message: 'API rate limit exceeded for user ID 1.' }, headers),
@@ -150,7 +179,8 @@ describe('GitHub: 403 and 429 limits', () => {
       retryAfterMs: 120_000,
     });
   });
-  it('secondary limit: retry-after', () => {
+  it('secondary limit: retry-after', ({ task }) => {
+    task.meta.proves = ['rate_limits'];
     expect(
       classify(
         github,

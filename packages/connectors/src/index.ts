@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { ConnectorDefinition } from '@joinery/engine';
 import { github } from './github/connector.js';
 import { hubspot } from './hubspot/connector.js';
@@ -17,3 +18,9 @@ export const builtInConnectors: readonly ConnectorDefinition[] = [
   stripe,
   oauth2,
 ];
+
+/**
+ * The shipped connectors' evidence, `<dir>/<connector>/<suite>.<target>.json`, written by their
+ * suites (src/testing/evidence.ts); scorecards are computed from it (docs/scorecards.md).
+ */
+export const shippedEvidenceDir = fileURLToPath(new URL('../evidence', import.meta.url));

@@ -430,6 +430,12 @@ export class Connections {
 
   async #loadContext(scope: Scope, id: string): Promise<ConnectionContext> {
     const row = await this.#row(scope, id);
+    if (row.state === 'disabled')
+      throw new JoineryError(
+        'conflict',
+        `connection ${id} is disabled, so no call is made with it; enable it with POST /v1/connections/${id}/enable`,
+        { connectionId: id },
+      );
     const integration = await this.#integrations.row(scope.environmentId, row.integrationKey);
     const connector = this.#connectors.get(integration.connector);
     let current = row;
@@ -463,7 +469,8 @@ export class Connections {
 
   /** Keeps state and last error in step with what the provider says; writes only on a change. */
   async recordOutcome(context: ConnectionContext, error: JoineryError | null): Promise<void> {
-    if (context.state === 'creating') return;
+    // A disabled connection stays so until the user enables it, whatever its calls say.
+    if (context.state === 'creating' || context.state === 'disabled') return;
     if (error === null) {
       if (context.state === 'healthy') return;
       // A connection degraded because its token cannot be renewed stays so until a renewal works.

@@ -30,7 +30,19 @@ import type { BreakerOptions } from './outbound/policies/circuit-breaker.js';
 import { RequestLog, type LogEntry, type RequestLogOptions } from './request-log.js';
 import { SecretKeys } from './secret-keys.js';
 import { WebhookDeliveries } from './webhooks/deliveries.js';
+import { DeadLetters } from './outgoing/dead-letters.js';
+import { OutgoingWebhooks, type OutgoingOptions } from './outgoing/outgoing-webhooks.js';
 import { InboundWebhooks } from './webhooks/inbound.js';
+import { Syncs, type SyncsOptions } from './sync/syncs.js';
+import { Metrics } from './metrics/metrics.js';
+import { Tracing, type TracingOptions } from './telemetry/tracing.js';
+import { Alerts, slackChannel } from './health/alerts.js';
+import { HealthMonitor, type HealthOptions } from './health/monitor.js';
+import { JobQueue } from './runs/job-queue.js';
+import { RunExecutor, type RunExecutorOptions } from './runs/executor.js';
+import { Runs, type RunView } from './runs/runs.js';
+import { isRepeatable, repeatRuns } from './runs/actions.js';
+import { UnifiedActions } from './unified/unified-actions.js';
 
 export interface EngineOptions {
   db: Database;
@@ -51,8 +63,24 @@ export interface EngineOptions {
    * known once the server listens (port 0).
    */
   publicUrl?: string | (() => string);
+  /**
+   * How long a worker holds a run without renewing its lease (default 30 s): a crashed worker's
+   * runs resume elsewhere this long after it died.
+   */
+  runLeaseMs?: number;
   /** Token renewal and Connect session settings; each has a safe default. */
   oauth?: TokenManagerOptions & ConnectSessionsOptions;
+  /** Outgoing webhook delivery: retry schedule, timeout, breaker; each has a safe default. */
+  outgoing?: OutgoingOptions;
+  /** Sync run tuning (batch size, page deadline, staleness); safe defaults. */
+  syncs?: SyncsOptions;
+  /** Health checks, detectors and alert rules (each has a safe default), and where alerts go. */
+  /** OpenTelemetry traces over OTLP/HTTP (docs/monitoring.md); none when absent. */
+  tracing?: TracingOptions;
+  health?: HealthOptions & {
+    /** A Slack-compatible incoming webhook URL for alert notices (`JOINERY_ALERT_SLACK_URL`). */
+    alertSlackUrl?: string;
+  };
 }
 
 export interface EventQuery {
@@ -113,9 +141,32 @@ export class Engine {
   readonly connectSessions: ConnectSessions;
   /** Inbound webhooks: verified, deduplicated and stored deliveries. */
   readonly webhooks: InboundWebhooks;
+  /** Outgoing webhooks to the app: endpoints, the outbox (`emit`) and its dispatcher. */
+  readonly outgoing: OutgoingWebhooks;
+  /** Runs and deliveries that exhausted their retries. */
+  readonly deadLetters: DeadLetters;
+  /** Record syncs and their change stream (docs/syncs.md). */
+  readonly syncs: Syncs;
+  /** Async actions and flows: runs on pg-boss, persisted step by step. */
+  readonly runs: Runs;
+  readonly jobs: JobQueue;
+  readonly #db: Database;
+  readonly #logger: Logger;
+  #executor: RunExecutor | null = null;
+  readonly #runLeaseMs: number;
+  /** Prometheus metrics (`/metrics`), in a registry of this engine's own. */
+  readonly metrics: Metrics;
+  /** OpenTelemetry traces, when an OTLP endpoint is configured; null otherwise. */
+  readonly tracing: Tracing | null;
+  /** Alerts: firing and resolved, with one notice each. */
+  readonly alerts: Alerts;
+  /** Scheduled health checks, state transitions with reasons, silent-failure detectors. */
+  readonly health: HealthMonitor;
   readonly #transport: Transport;
   readonly #pipeline: CallPipeline;
   readonly #actions: ActionRunner;
+  /** Unified actions (`contacts.*`) and each connection's mapping overrides (docs/data.md). */
+  readonly unified: UnifiedActions;
 
   constructor(options: EngineOptions) {
     this.connectors = new ConnectorRegistry(options.connectors);
@@ -134,7 +185,17 @@ export class Engine {
     this.requestLog = new RequestLog(options.db, options.logger, options.requestLog);
     this.idempotency = new IdempotencyKeys(options.db);
     this.#transport = new Transport(options.transport);
-    this.events = new Events(options.db);
+    this.deadLetters = new DeadLetters(options.db);
+    this.outgoing = new OutgoingWebhooks(
+      {
+        db: options.db,
+        cipher: options.cipher,
+        deadLetters: this.deadLetters,
+        logger: options.logger,
+      },
+      options.outgoing,
+    );
+    this.events = new Events(options.db, this.outgoing);
     const publicUrl = options.publicUrl;
     const publicUrlOf = () => {
       const url = typeof publicUrl === 'function' ? publicUrl() : publicUrl;
@@ -211,15 +272,280 @@ export class Engine {
       },
     );
     this.connections.attach(this.#pipeline);
+    this.metrics = new Metrics();
+    this.requestLog.onEntry((entry) => this.metrics.observeExchange(entry));
+    const tracing = options.tracing ? new Tracing(options.tracing, options.logger) : null;
+    this.tracing = tracing;
+    if (tracing) this.requestLog.onEntry((entry) => tracing.recordExchange(entry));
+    this.tokens.onOutcome = (outcome) => {
+      if (outcome.kind === 'refreshed' || outcome.kind === 'failed' || outcome.kind === 'revoked')
+        this.metrics.tokenRefresh(outcome.row.integrationKey, outcome.kind);
+    };
+    this.alerts = new Alerts(options.db, options.logger, this.metrics);
+    if (options.health?.alertSlackUrl)
+      this.alerts.addChannel(slackChannel(options.health.alertSlackUrl));
+    this.alerts.addChannel({
+      name: 'outgoing_webhooks',
+      send: (notice, environmentId) =>
+        this.outgoing.emit(environmentId, {
+          id: `${notice.alert.id}_${notice.kind}`,
+          type: `alert.${notice.kind}`,
+          data: { ...notice.alert },
+        }),
+    });
+    const pipeline = this.#pipeline;
+    this.health = new HealthMonitor(
+      {
+        db: options.db,
+        logger: options.logger,
+        metrics: this.metrics,
+        alerts: this.alerts,
+        connections: this.connections,
+        breakers: () => pipeline.breakerStates(),
+        flushLog: () => this.requestLog.flush(),
+        runCheck: async (environmentId, connectionId, timeoutMs) => {
+          const context = await this.connections.context({ environmentId }, connectionId);
+          const check = context.connector.healthCheck;
+          if (!check) return 'no_check';
+          await pipeline.call(
+            context,
+            { method: check.method, path: check.path },
+            { source: 'health_check', timeoutMs },
+          );
+          return 'checked';
+        },
+      },
+      options.health,
+    );
+    this.#registerHealthMetrics();
     this.schemaDrift = new SchemaDriftRecorder(options.db, options.logger);
     this.quotas = quotas;
     this.#actions = new ActionRunner(this.#pipeline, this.schemaDrift);
+    this.unified = new UnifiedActions(options.db, this.#actions);
     this.webhooks = new InboundWebhooks({
       deliveries: new WebhookDeliveries(options.db),
       integrations: this.integrations,
       connectors: this.connectors,
       logger: options.logger,
+      onDelivery: async (tx, delivery) => {
+        await this.runs.trigger(
+          tx,
+          delivery.environmentId,
+          { type: 'webhook', integration: delivery.integrationKey, event: delivery.eventType },
+          {
+            input: {
+              deliveryId: delivery.deliveryId,
+              eventType: delivery.eventType,
+              connectionIds: delivery.connectionIds,
+              payload: delivery.payload,
+            },
+            tenant: delivery.tenants.length === 1 ? (delivery.tenants[0] ?? null) : null,
+            trigger: {
+              type: 'webhook',
+              integration: delivery.integrationKey,
+              deliveryId: delivery.deliveryId,
+            },
+          },
+        );
+      },
     });
+    this.syncs = new Syncs(
+      {
+        db: options.db,
+        connections: this.connections,
+        pipeline: this.#pipeline,
+        logger: options.logger,
+        mappingOverrides: (context) => this.unified.overrides(context),
+        emit: (environmentId, event, tx) => this.outgoing.emit(environmentId, event, { db: tx }),
+      },
+      options.syncs,
+    );
+    this.#db = options.db;
+    this.#logger = options.logger;
+    this.#runLeaseMs = options.runLeaseMs ?? 30_000;
+    this.jobs = new JobQueue(options.db, options.logger, { leaseMs: this.#runLeaseMs });
+    this.runs = new Runs(options.db, this.jobs);
+    // Flows triggered by inbound webhooks and connection events start in the transaction that
+    // stored the delivery or event.
+    const runs = this.runs;
+    this.events.onRecorded = async (writer, event) => {
+      const trigger = (tx: Database) =>
+        runs.trigger(
+          tx,
+          event.environmentId,
+          { type: 'event', event: event.type },
+          {
+            input: {
+              ...event.data,
+              type: event.type,
+              connectionId: event.connectionId,
+              integration: event.integrationKey,
+            },
+            tenant: event.tenant,
+            trigger: { type: 'event', event: event.type, eventId: event.id },
+          },
+        );
+      // Every writer Joinery passes is the database or one of its transactions.
+      await trigger(writer as Database);
+    };
+    this.metrics.registerCollector({
+      name: 'joinery_runs',
+      help: 'Runs by kind and status (queued, running, waiting, succeeded, failed, dead)',
+      type: 'gauge',
+      labelNames: ['kind', 'status'],
+      collect: async () =>
+        (await this.runs.counts()).map(({ kind, status, count }) => ({
+          labels: { kind, status },
+          value: count,
+        })),
+    });
+    this.metrics.registerCollector({
+      name: 'joinery_queue_depth',
+      help: 'Jobs waiting in the run queue (due now or later)',
+      type: 'gauge',
+      labelNames: ['queue'],
+      collect: async () => [{ labels: { queue: 'runs' }, value: await this.jobs.depth() }],
+    });
+    this.deadLetters.onReplay('run', (letter) =>
+      repeatRuns(options.db, this.jobs, letter.environmentId, letter.refId),
+    );
+  }
+
+  /**
+   * Submits an action to run in the background (`"async": true`): the run is stored and queued in
+   * one transaction and its id returned at once; `GET /v1/runs/{id}` has the outcome, and the
+   * app's webhook endpoints get `run.succeeded` / `run.failed`.
+   */
+  async submitAction(
+    scope: Scope,
+    connectionId: string,
+    actionName: string,
+    input: unknown,
+    options: { idempotencyKey?: string; maxAttempts?: number } = {},
+  ): Promise<{ run: RunView; replayed: boolean }> {
+    const context = await this.connections.context(scope, connectionId);
+    // Refuse an unknown action now, not when a worker gets to it.
+    if (!this.unified.action(context, actionName)) findAction(context.connector, actionName);
+    const submitted = await this.runs.submitAction(
+      scope,
+      { id: context.id, tenant: context.tenant },
+      actionName,
+      input,
+      options,
+    );
+    this.#executor?.wake();
+    return submitted;
+  }
+
+  /**
+   * Starts executing runs in this process (`joinery start` and `joinery worker`); stopped by
+   * `close()`. Several processes sharing PostgreSQL share the work; a run never executes on two
+   * at once.
+   */
+  startWorker(options: RunExecutorOptions = {}): RunExecutor {
+    if (this.#executor) return this.#executor;
+    const executor = new RunExecutor(
+      {
+        db: this.#db,
+        queue: this.jobs,
+        runs: this.runs,
+        logger: this.#logger,
+        runAction: (scope, connectionId, action, input, step) =>
+          this.tracing
+            ? this.tracing.span(
+                `run.step ${action}`,
+                { 'joinery.connection_id': connectionId, 'joinery.step_key': step.stepKey },
+                () => this.#runStepAction(scope, connectionId, action, input, step),
+              )
+            : this.#runStepAction(scope, connectionId, action, input, step),
+        ...(this.tracing
+          ? {
+              traceRun: (
+                run: { id: string; kind: string; attempt: number },
+                work: () => Promise<void>,
+              ) =>
+                (this.tracing as NonNullable<typeof this.tracing>).span(
+                  `run ${run.kind}`,
+                  { 'joinery.run_id': run.id, 'joinery.attempt': run.attempt },
+                  work,
+                ),
+            }
+          : {}),
+        emit: (tx, environmentId, event) => this.outgoing.emit(environmentId, event, { db: tx }),
+        resolveDeadLetter: (tx, runId) => this.deadLetters.resolve('run', runId, { db: tx }),
+        deadLetter: async (tx, environmentId, run, error) => {
+          await this.deadLetters.add(
+            {
+              environmentId,
+              kind: 'run',
+              refId: run.id,
+              reason: `${run.kind === 'action' ? `action ${run.action ?? ''}` : `flow ${run.flowId ?? ''}`} gave up: ${typeof error.message === 'string' ? error.message : 'failed'}`,
+              lastError: error,
+              payload: {
+                kind: run.kind,
+                connectionId: run.connectionId,
+                action: run.action,
+                flowId: run.flowId,
+                input: run.input,
+              },
+            },
+            { db: tx },
+          );
+        },
+      },
+      { leaseMs: this.#runLeaseMs, ...options },
+    );
+    this.#executor = executor;
+    executor.start();
+    return executor;
+  }
+
+  /**
+   * An action as a run's step. `stepKey` is the same for every execution of the step. A repeatable
+   * action (a read, an idempotent method, or a provider that takes an idempotency key) is simply
+   * executed again, with a provider key derived from the step. Any other write goes through
+   * Joinery's idempotency store under the step's key, so a result the provider gave before a crash
+   * is replayed, not re-sent; and when a worker died while such a write was in flight, the step is
+   * not guessed at: it fails as "may have taken effect" and the run becomes a dead letter.
+   */
+  /** Lets this process's worker fetch a just-submitted run now rather than at its next poll. */
+  wakeWorker(): void {
+    this.#executor?.wake();
+  }
+
+  async #runStepAction(
+    scope: Scope,
+    connectionId: string,
+    actionName: string,
+    input: unknown,
+    step: { stepKey: string; uncertain: boolean; signal: AbortSignal },
+  ): Promise<unknown> {
+    const context = await this.connections.context(scope, connectionId);
+    const action =
+      this.unified.action(context, actionName, { signal: step.signal }) ??
+      findAction(context.connector, actionName);
+    if (isRepeatable(context.connector, action)) {
+      const result = await this.#actions.run(context, action, input, {
+        signal: step.signal,
+        idempotencyKey: `joinery-${requestHash({ environment: scope.environmentId, key: step.stepKey }).slice(0, 40)}`,
+      });
+      return result.output;
+    }
+    const key = `run:${step.stepKey}`;
+    if (
+      step.uncertain &&
+      (await this.idempotency.state(scope.environmentId, key)) === 'in_progress'
+    )
+      throw new JoineryError(
+        'conflict',
+        `the worker executing "${actionName}" stopped while the request was in flight, and ${context.connector.name} takes no idempotency key: the write may have taken effect. Check ${context.connector.name}, then replay the dead letter to send it again.`,
+        { retryable: false, connectionId, details: { uncertain: true } },
+      );
+    const result = await this.runAction(scope, connectionId, actionName, input, {
+      signal: step.signal,
+      idempotencyKey: key,
+    });
+    return result.output;
   }
 
   /**
@@ -235,7 +561,9 @@ export class Engine {
     options: RunActionOptions = {},
   ): Promise<ActionResult & { replayed: boolean }> {
     const context = await this.connections.context(scope, connectionId);
-    const action = findAction(context.connector, actionName);
+    const action =
+      this.unified.action(context, actionName, options) ??
+      findAction(context.connector, actionName);
     const key = options.idempotencyKey;
     if (key === undefined)
       return { ...(await this.#actions.run(context, action, input, options)), replayed: false };
@@ -370,12 +698,57 @@ export class Engine {
     return { data, nextCursor: page.nextCursor === null ? null : String(page.nextCursor) };
   }
 
+  /** Connection states, firing alerts and breaker states, read when Prometheus scrapes. */
+  #registerHealthMetrics(): void {
+    this.metrics.registerCollector({
+      name: 'joinery_connections',
+      help: 'Connections by integration and state (healthy, degraded, needs_reauth, disabled).',
+      type: 'gauge',
+      labelNames: ['integration', 'state'],
+      collect: async () =>
+        (await this.health.stateCounts()).map((r) => ({
+          labels: { integration: r.integration, state: r.state },
+          value: r.count,
+        })),
+    });
+    this.metrics.registerCollector({
+      name: 'joinery_alerts_firing',
+      help: 'Alerts firing now, by rule.',
+      type: 'gauge',
+      labelNames: ['rule'],
+      collect: async () =>
+        (await this.alerts.firingCounts()).map((r) => ({
+          labels: { rule: r.rule },
+          value: r.count,
+        })),
+    });
+    this.metrics.registerCollector({
+      name: 'joinery_circuit_breaker_state',
+      help: "This process's circuit breakers: 1 for the state each integration's breaker is in (closed, open, half_open), 0 for the others.",
+      type: 'gauge',
+      labelNames: ['integration', 'state'],
+      collect: () =>
+        this.#pipeline.breakerStates().flatMap((b) =>
+          (['closed', 'open', 'half_open'] as const).map((state) => ({
+            labels: { integration: b.integrationKey, state },
+            value: b.state === state ? 1 : 0,
+          })),
+        ),
+    });
+  }
+
   async close(): Promise<void> {
+    await this.syncs.close();
+    await this.health.stop();
+    await this.#executor?.stop();
+    await this.jobs.stop();
     await this.tokens.stop();
     await this.schemaDrift.close();
     await this.quotas.close();
     await this.requestLog.close();
     await this.#transport.close();
+    await this.outgoing.close();
+    await this.tracing?.shutdown();
   }
 }
 

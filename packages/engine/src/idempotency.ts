@@ -172,6 +172,15 @@ export class IdempotencyKeys {
       .where(where);
   }
 
+  /** A key's state (`in_progress` or `done`), or null when nobody holds it. */
+  async state(environmentId: string, key: string): Promise<string | null> {
+    const [row] = await this.#db
+      .select({ state: idempotencyKeys.state })
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.environmentId, environmentId), eq(idempotencyKeys.key, key)));
+    return row?.state ?? null;
+  }
+
   /** Drops keys past their 24 hours. */
   async purgeExpired(now = Date.now()): Promise<number> {
     const deleted = await this.#db

@@ -95,3 +95,96 @@ export type {
   InboundWebhooks,
   WebhookDeliveryView,
 } from './webhooks/inbound.js';
+export { OutgoingWebhooks } from './outgoing/outgoing-webhooks.js';
+export type { OutgoingDeliveryView, OutgoingOptions } from './outgoing/outgoing-webhooks.js';
+export type { DispatchReport, DispatcherOptions } from './outgoing/dispatcher.js';
+export { DEFAULT_RETRY_SCHEDULE_MS } from './outgoing/backoff.js';
+export type { CreatedWebhookEndpoint, WebhookEndpointView } from './outgoing/endpoints.js';
+export { DeadLetters, isDeadLetterKind } from './outgoing/dead-letters.js';
+export type {
+  DeadLetterQuery,
+  DeadLetterView,
+  NewDeadLetter,
+  ReplayHandler,
+  ReplayOutcome,
+  ReplayResult,
+} from './outgoing/dead-letters.js';
+export { DEAD_LETTER_KINDS, DELIVERY_STATUSES } from './outgoing/types.js';
+export type {
+  DeadLetterKind,
+  DeliveryStatus,
+  EmitOptions,
+  OutgoingEvent,
+  Writer as OutgoingWriter,
+} from './outgoing/types.js';
+export {
+  ANSWER_STATUSES,
+  SCORECARD_QUESTIONS,
+  TRUST_LEVELS,
+  computeScorecard,
+} from './scorecard/scorecard.js';
+export type {
+  AnswerStatus,
+  EvidenceRef,
+  QuestionId,
+  Scorecard,
+  ScorecardAnswer,
+  ScorecardOptions,
+  TrustLevel,
+} from './scorecard/scorecard.js';
+export {
+  EVIDENCE_FACETS,
+  EVIDENCE_FORMAT_VERSION,
+  EVIDENCE_KINDS,
+  EVIDENCE_TARGETS,
+  EvidenceFileError,
+  evidenceFileName,
+  parseSuiteEvidence,
+  serializeEvidence,
+} from './scorecard/evidence.js';
+export type {
+  EvidenceFacet,
+  EvidenceKind,
+  EvidenceTarget,
+  SuiteEvidence,
+  TestState,
+} from './scorecard/evidence.js';
+export { readConnectorEvidence } from './scorecard/evidence-files.js';
+export type { ConnectorEvidence } from './scorecard/evidence-files.js';
+export { evidenceDirFor, recordConnectorFiles, recordedOrigin } from './scorecard/origin.js';
+export type { ConnectorOrigin } from './scorecard/origin.js';
+export type { ConnectorMappings, ContactSearch, UnifiedObjectBinding } from './unified/types.js';
+export { Runs, DEFAULT_MAX_ATTEMPTS } from './runs/runs.js';
+export type { RunView, StepView, FlowView, RunQuery, RunStatus } from './runs/runs.js';
+export { RunExecutor } from './runs/executor.js';
+export type { RunExecutorOptions } from './runs/executor.js';
+export { JobQueue, RUN_QUEUE } from './runs/job-queue.js';
+export { parseFlow } from './runs/flow-definition.js';
+export type { FlowDefinition, FlowStep, FlowTrigger } from './runs/flow-definition.js';
+export { Syncs, SYNC_RUN_STATUSES, parseFrequency } from './sync/syncs.js';
+export type {
+  ChangeView,
+  SyncEvent,
+  SyncRunStatus,
+  SyncRunView,
+  SyncView,
+  SyncsOptions,
+} from './sync/syncs.js';
+export type {
+  CursorFormat,
+  IncrementalTemplate,
+  SyncDefinition,
+  SyncRequestTemplate,
+} from './sync/types.js';
+export { Metrics } from './metrics/metrics.js';
+export type { CollectorSpec, Sample } from './metrics/metrics.js';
+export { HealthMonitor } from './health/monitor.js';
+export type { ConnectionHealthView, HealthOptions, TransitionView } from './health/monitor.js';
+export { Alerts, slackMessage } from './health/alerts.js';
+export type { AlertChannel, AlertNotice, AlertStatus, AlertView } from './health/alerts.js';
+export { ALERT_RULE_IDS, defaultAlertRules } from './health/alert-rules.js';
+export type { AlertRuleId, AlertRules } from './health/alert-rules.js';
+export { UNIFIED_ACTIONS, isUnifiedAction } from './unified/unified-actions.js';
+export type { MappingView } from './unified/unified-actions.js';
+export { findConflicts } from '@joinery/data';
+export type { Finding } from '@joinery/data';

@@ -2,7 +2,7 @@ import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { requestLog, type Database } from '@joinery/store';
 import type { Logger } from 'pino';
 
-export type LogSource = 'proxy' | 'action' | 'health_check';
+export type LogSource = 'proxy' | 'action' | 'health_check' | 'sync';
 
 export interface LogEntry {
   id: string;
@@ -58,7 +58,15 @@ export class RequestLog {
     return this.#dropped;
   }
 
+  readonly #listeners: ((entry: LogEntry) => void)[] = [];
+
+  /** Called once with every entry as it is recorded (metrics count exchanges here). */
+  onEntry(listener: (entry: LogEntry) => void): void {
+    this.#listeners.push(listener);
+  }
+
   record(entry: LogEntry): void {
+    for (const listener of this.#listeners) listener(entry);
     this.#pending.push(entry);
     if (this.#pending.length > this.#options.maxPending) {
       const excess = this.#pending.length - this.#options.maxPending;

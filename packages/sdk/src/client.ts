@@ -28,6 +28,11 @@ import type {
   ProxyOptions,
   RunActionOptions,
 } from './types.js';
+import { outgoingApis, type DeadLettersApi, type WebhookEndpointsApi } from './outgoing.js';
+import { scorecardApis, type ScorecardsApi } from './scorecards.js';
+import { syncApis, type RecordsApi, type SyncsApi } from './syncs.js';
+import { healthApis, type AlertsApi, type HealthApi } from './health.js';
+import { runApis, type FlowsApi, type RunsApi } from './runs.js';
 
 export interface ClientOptions {
   /** Where Joinery listens, e.g. `http://127.0.0.1:3003` (a path prefix is kept). */
@@ -96,6 +101,26 @@ export interface JoineryClient {
     /** Every entry from `params.cursor` (or the start) on, fetching pages as it goes. */
     iterate(params?: ListLogsParams, options?: CallOptions): AsyncIterableIterator<LogEntry>;
   };
+  /** Where Joinery sends its events (Standard Webhooks), and each endpoint's deliveries. */
+  readonly webhookEndpoints: WebhookEndpointsApi;
+  /** Runs and deliveries that exhausted their retries: list, inspect, replay. */
+  readonly deadLetters: DeadLettersApi;
+  /** Each connector's trust level and the seven questions, computed from evidence. */
+  readonly scorecards: ScorecardsApi;
+  /** Runs (async actions and flow runs) with their step timelines. */
+  readonly runs: RunsApi;
+  /** Flows as data: triggers and steps. */
+  readonly flows: FlowsApi;
+  /** Record syncs: create, list, progress of the latest run, run now. */
+  readonly syncs: SyncsApi;
+  /** The change stream of synced records (`GET /v1/records`). */
+  readonly records: RecordsApi;
+  /** Each connection's health: state, reason, signals, what to do; disable and enable. */
+  readonly connectionHealth: HealthApi;
+  /** Alerts, firing and resolved (`GET /v1/alerts`). */
+  readonly alerts: AlertsApi;
+  /** `GET /metrics`: the Prometheus text exposition. */
+  readonly metrics: { text(options?: CallOptions): Promise<string> };
   /** The same client, scoped to one tenant (`Joinery-Tenant`). */
   withTenant(tenant: string): JoineryClient;
   /** `JoineryClient(<url>, tenant <tenant>)`: like `JSON.stringify` and `inspect`, never the key. */
@@ -314,6 +339,12 @@ function buildClient(state: ClientState): JoineryClient {
       });
       return response;
     },
+
+    ...outgoingApis(transport),
+    ...scorecardApis(transport),
+    ...syncApis(transport),
+    ...runApis(transport),
+    ...healthApis(transport),
 
     logs: {
       list: listLogs,

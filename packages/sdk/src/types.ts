@@ -9,7 +9,7 @@ export type AuthType = 'api_key' | 'basic' | 'bearer' | 'oauth2' | 'oauth2_clien
 
 export type ConnectionState = 'healthy' | 'degraded' | 'needs_reauth' | 'disabled';
 
-export type LogSource = 'proxy' | 'action' | 'health_check';
+export type LogSource = 'proxy' | 'action' | 'health_check' | 'sync';
 
 /** `GET /health`. */
 export interface Health {
@@ -32,6 +32,8 @@ export interface ConnectorSummary {
   authTypes: AuthType[];
   baseUrl: string;
   actions: ActionSummary[];
+  /** In `GET /v1/connectors`: how far it can be trusted (`client.scorecards.get(id)` says why). */
+  trustLevel?: 'native' | 'supported' | 'theoretical';
 }
 
 export interface ConnectorAction extends ActionSummary {

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { OpenAPIHono, createRoute, z, type Hook } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import {
   JoineryError,
   describeConnector,
@@ -24,7 +25,14 @@ import {
 } from './proxy.js';
 import { registerConnectRoutes } from './connect/routes.js';
 import { INBOUND_WEBHOOK_PATH, registerWebhookRoutes } from './webhooks/routes.js';
+import { registerHealthRoutes } from './health/routes.js';
+import { registerSyncRoutes } from './sync/routes.js';
+import { registerScorecardRoutes, scorecardOf } from './scorecard/routes.js';
+import { readOptionalJson, registerRunRoutes, runAccepted } from './runs/routes.js';
+import { registerOutgoingRoutes } from './outgoing/routes.js';
+import { registerDataRoutes } from './data/routes.js';
 import type { McpEndpoint } from './mcp/http-endpoint.js';
+import { tracingMiddleware } from './telemetry.js';
 import {
   actionBody,
   actionResult,
@@ -127,9 +135,20 @@ function logView(entry: LogEntry) {
 
 export function createApp({ engine, store, version, logger, mcp }: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use('*', tracingMiddleware(engine));
 
   app.onError((error, c) => {
     if (isJoineryError(error)) return errorResponse(c, error);
+    // Hono's own refusals (a body that is not JSON): the caller's mistake, said plainly.
+    if (error instanceof HTTPException && error.status < 500)
+      return errorResponse(
+        c,
+        new JoineryError(
+          'invalid_input',
+          `body: ${error.message}; send a JSON object with content-type application/json`,
+          { path: 'body' },
+        ),
+      );
     const id = newId('err');
     logger.error({ err: error, errorId: id, path: c.req.path }, 'unhandled error');
     return errorResponse(
@@ -206,7 +225,15 @@ export function createApp({ engine, store, version, logger, mcp }: AppDeps): Ope
       security,
       responses: { 200: json(listOf(connectorSummary), 'Connectors'), 401: errors[401] },
     }),
-    (c) => c.json({ data: engine.connectors.list().map(summarizeConnector) }, 200),
+    async (c) => {
+      const data = await Promise.all(
+        engine.connectors.list().map(async (connector) => ({
+          ...summarizeConnector(connector),
+          trustLevel: (await scorecardOf(connector)).trustLevel,
+        })),
+      );
+      return c.json({ data }, 200);
+    },
   );
 
   app.openapi(
@@ -382,18 +409,38 @@ export function createApp({ engine, store, version, logger, mcp }: AppDeps): Ope
     createRoute({
       method: 'post',
       path: '/v1/connections/{id}/actions/{action}',
-      summary: 'Run an action: input and output validated against its schema',
+      summary:
+        'Run an action: input and output validated against its schema. With `"async": true` it runs in the background: 202 with the run id (result at GET /v1/runs/{id} and by webhook)',
       security,
       request: {
         params: z.object({ id: z.string(), action: z.string() }),
         body: { content: { 'application/json': { schema: actionBody } }, required: false },
       },
-      responses: { 200: json(actionResult, 'Output'), ...providerErrors },
+      responses: {
+        200: json(actionResult, 'Output'),
+        202: json(runAccepted, 'Queued as a run (`"async": true`)'),
+        ...providerErrors,
+      },
     }),
     async (c) => {
       const { id, action } = c.req.valid('param');
-      const body = (await c.req.json().catch(() => ({}))) as { input?: unknown };
+      const body = (await readOptionalJson(c.req)) as { input?: unknown; async?: unknown };
       const idempotencyKey = c.req.header('idempotency-key');
+      if (body.async !== undefined && typeof body.async !== 'boolean')
+        throw new JoineryError('invalid_input', 'body.async: must be true or false', {
+          path: 'body.async',
+        });
+      if (body.async === true) {
+        const { run, replayed } = await engine.submitAction(
+          c.get('scope'),
+          id,
+          action,
+          body.input ?? {},
+          idempotencyKey === undefined ? {} : { idempotencyKey },
+        );
+        if (replayed) c.header('idempotent-replayed', 'true');
+        return c.json({ runId: run.id, status: run.status, run }, 202);
+      }
       const timeoutMs = readTimeout(c.req.header(TIMEOUT_HEADER));
       const { replayed, ...result } = await engine.runAction(
         c.get('scope'),
@@ -483,6 +530,12 @@ export function createApp({ engine, store, version, logger, mcp }: AppDeps): Ope
 
   registerConnectRoutes(app, engine);
   registerWebhookRoutes(app, engine);
+  registerHealthRoutes(app, engine);
+  registerSyncRoutes(app, engine);
+  registerScorecardRoutes(app, engine);
+  registerRunRoutes(app, engine);
+  registerOutgoingRoutes(app, engine);
+  registerDataRoutes(app, engine);
 
   if (mcp) {
     // JSON-RPC over Streamable HTTP: one URL, three methods, bodies the MCP spec defines. The

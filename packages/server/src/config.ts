@@ -28,6 +28,22 @@ export interface JoineryConfig {
   tokenRefreshIntervalMs: number;
   /** Your own connector files, loaded at start next to the built-in ones (JOINERY_CONNECTORS_DIR); null for none. */
   connectorsDir: string | null;
+  /** How often each connection's health check runs (JOINERY_HEALTH_CHECK_INTERVAL_MS); 0 turns scheduled checks off. */
+  healthCheckIntervalMs: number;
+  /** A Slack-compatible incoming webhook for alert notices (JOINERY_ALERT_SLACK_URL), or null. */
+  alertSlackUrl: Secret<string> | null;
+  /**
+   * How long a worker holds a run without renewing its lease (JOINERY_RUN_LEASE_MS, default 30 s):
+   * a crashed worker's runs resume elsewhere this long after it died.
+   */
+  runLeaseMs: number;
+  /**
+   * Where OpenTelemetry spans go (OTLP/HTTP, JSON): OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, or
+   * OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`. Null (the default) = no tracing at all.
+   */
+  otlpTracesEndpoint: string | null;
+  /** `service.name` on every span (OTEL_SERVICE_NAME, default `joinery`). */
+  otelServiceName: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const;
@@ -111,6 +127,10 @@ export function loadConfig(env: Record<string, string | undefined>): JoineryConf
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError('JOINERY_LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
   const rawConnectorsDir = env.JOINERY_CONNECTORS_DIR?.trim();
+  const healthCheckIntervalMs = parseHealthInterval(env.JOINERY_HEALTH_CHECK_INTERVAL_MS);
+  const alertSlackUrl = parseAlertUrl(env.JOINERY_ALERT_SLACK_URL);
+  const runLeaseMs = parseRunLease(env.JOINERY_RUN_LEASE_MS);
+  const otlpTracesEndpoint = parseOtlpEndpoint(env);
   return {
     port,
     host,
@@ -122,7 +142,83 @@ export function loadConfig(env: Record<string, string | undefined>): JoineryConf
     logLevel,
     tokenRefreshIntervalMs,
     connectorsDir: rawConnectorsDir ? resolve(rawConnectorsDir) : null,
+    healthCheckIntervalMs,
+    alertSlackUrl,
+    runLeaseMs,
+    otlpTracesEndpoint,
+    otelServiceName: env.OTEL_SERVICE_NAME?.trim() || 'joinery',
   };
+}
+
+/** The traces URL, per the OpenTelemetry convention: the per-signal variable wins and is used as is. */
+function parseOtlpEndpoint(env: Record<string, string | undefined>): string | null {
+  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  const [setting, value] = traces
+    ? ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', traces]
+    : base
+      ? ['OTEL_EXPORTER_OTLP_ENDPOINT', base]
+      : [null, null];
+  if (setting === null) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(
+      setting,
+      'is not an absolute URL; expected the http(s) URL of an OTLP/HTTP receiver, e.g. http://localhost:4318 (unset it to turn tracing off)',
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ConfigError(
+      setting,
+      `must be an http(s) URL (OTLP over HTTP), not ${url.protocol}; unset it to turn tracing off`,
+    );
+  if (setting === 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') return value;
+  return `${value.replace(/\/+$/, '')}/v1/traces`;
+}
+
+function parseRunLease(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return 30_000;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 300 || value > 3_600_000) {
+    throw new ConfigError(
+      'JOINERY_RUN_LEASE_MS',
+      `"${raw}" is not valid; expected whole milliseconds from 300 to 3600000 (default 30000)`,
+    );
+  }
+  return value;
+}
+
+/** Defaults to 60 s; 0 turns the scheduled checks (and alert evaluation) off. */
+function parseHealthInterval(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return 60_000;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || (value !== 0 && (value < 100 || value > 86_400_000))) {
+    throw new ConfigError(
+      'JOINERY_HEALTH_CHECK_INTERVAL_MS',
+      `"${raw}" is not valid; expected whole milliseconds from 100 to 86400000, or 0 for no scheduled checks (default 60000)`,
+    );
+  }
+  return value;
+}
+
+/** The URL is a secret (anyone holding it can post to the channel): kept as one, never echoed. */
+function parseAlertUrl(raw: string | undefined): Secret<string> | null {
+  const value = raw?.trim();
+  if (!value) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(
+      'JOINERY_ALERT_SLACK_URL',
+      'is not an absolute URL; expected a Slack-compatible incoming webhook URL (https://hooks.slack.com/services/…)',
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ConfigError('JOINERY_ALERT_SLACK_URL', 'must be an http(s) URL');
+  return new Secret(value);
 }
 
 /** Defaults to 15 s: well inside the 60 s minimum renewal margin of any token lasting 10 minutes or more. */

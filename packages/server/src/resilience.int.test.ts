@@ -236,8 +236,8 @@ describe('resilient call pipeline', () => {
       const gap =
         Date.parse((sent[i] as { receivedAt: string }).receivedAt) -
         Date.parse((sent[i - 5] as { receivedAt: string }).receivedAt);
-      // Joinery spaces them ≥ 1,050 ms apart; the sandbox shares this process's event loop, so its
-      // receipt times carry some tens of ms of jitter.
+      // Joinery spaces them a window (plus 5 ms) after the earlier one's answer; the sandbox shares
+      // this process's event loop, so its receipt times carry some tens of ms of jitter.
       expect(gap).toBeGreaterThanOrEqual(960);
     }
     const waited = (await logsOf(id)).filter(
@@ -256,6 +256,49 @@ describe('resilient call pipeline', () => {
     expect(refused.status).toBe(429);
     expect(refused.body.error).toMatchObject({ code: 'rate_limited', retryable: true });
     expect(refused.body.error.retryAfterMs).toBeGreaterThan(50_000);
+  });
+
+  it('learns from x-ratelimit-remaining 0 on a good answer: the next call waits for the reset instead of meeting a 429', async () => {
+    const id = await connect();
+    const direct = await fetch(`${sandbox.url}/github/repos/mona/hello-world`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const repository: unknown = await direct.json();
+    // Whole epoch seconds: the reset is 1 to 2 s away.
+    const resetAt = (Math.floor(Date.now() / 1000) + 2) * 1000;
+    sandbox.faults.add({
+      path: '/repos/mona/hello-world',
+      fault: {
+        kind: 'status',
+        status: 200,
+        body: repository,
+        headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(resetAt / 1000) },
+      },
+    });
+    expect((await getRepo(id)).status).toBe(200);
+    const next = await getRepo(id);
+    expect(next.status).toBe(200);
+    const sent = sandbox.requests.filter((r) => r.path === '/github/repos/mona/hello-world');
+    const last = sent[sent.length - 1] as { receivedAt: string; status: number };
+    expect(Date.parse(last.receivedAt)).toBeGreaterThanOrEqual(resetAt - 20);
+    expect(last.status).toBe(200);
+    const logged = (await logsOf(id)).filter((r: any) => r.source === 'action');
+    expect(logged[logged.length - 1].decision).toMatch(/provider asked Joinery to hold off/);
+  });
+
+  it('keeps a burst from several callers under the declared limit at the provider, with no 429', async () => {
+    const id = await connect({ rateLimits: [{ name: 'per_second', requests: 4, perSeconds: 1 }] });
+    const before = sandbox.requests.length;
+    const results = await Promise.all(Array.from({ length: 12 }, () => getRepo(id)));
+    expect(results.map((r) => r.status)).toEqual(Array.from({ length: 12 }, () => 200));
+    const arrivals = sandbox.requests
+      .slice(before)
+      .filter((r) => r.path === '/github/repos/mona/hello-world');
+    expect(arrivals.every((r) => (r as { status: number }).status === 200)).toBe(true);
+    const times = arrivals.map((r) => Date.parse((r as { receivedAt: string }).receivedAt));
+    // Counted from each answer: the fifth request after another arrives a full window later.
+    for (let i = 4; i < times.length; i++)
+      expect((times[i] as number) - (times[i - 4] as number)).toBeGreaterThanOrEqual(1_000);
   });
 
   describe('Idempotency-Key on actions', () => {

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { AUTH_TYPES, CONNECTION_STATES, ERROR_CODES, WEBHOOK_SCHEMES } from '@joinery/engine';
+import { trustLevel } from './scorecard/schemas.js';
 
 export const errorBody = z
   .object({
@@ -33,6 +34,10 @@ export const connectorSummary = z
     authTypes: z.array(z.enum(AUTH_TYPES)),
     baseUrl: z.string(),
     actions: z.array(actionSummary),
+    trustLevel: trustLevel.optional().openapi({
+      description:
+        'In the list: native, supported or theoretical (GET /v1/connectors/{id}/scorecard says why)',
+    }),
   })
   .openapi('ConnectorSummary');
 
@@ -188,7 +193,15 @@ export const connection = z
   })
   .openapi('Connection');
 
-export const actionBody = z.object({ input: z.unknown().optional() }).openapi('ActionInput');
+export const actionBody = z
+  .object({
+    input: z.unknown().optional(),
+    async: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Run in the background: answer 202 with a run id at once' }),
+  })
+  .openapi('ActionInput');
 export const actionResult = z
   .object({ output: z.unknown(), requestId: z.string().nullable() })
   .openapi('ActionResult');
@@ -200,7 +213,7 @@ export const logEntry = z
     connectionId: z.string().nullable(),
     integration: z.string(),
     tenant: z.string().nullable(),
-    source: z.enum(['proxy', 'action', 'health_check']),
+    source: z.enum(['proxy', 'action', 'health_check', 'sync']),
     action: z.string().nullable(),
     method: z.string(),
     url: z.string(),

@@ -6,8 +6,10 @@ import {
   DEFAULT_ENVIRONMENT,
   Engine,
   loadConnectorsDir,
+  recordConnectorFiles,
   type ConnectorDefinition,
   type EngineOptions,
+  type RunExecutorOptions,
 } from '@joinery/engine';
 import { openStore, type Store } from '@joinery/store';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +17,7 @@ import { pino, type Logger } from 'pino';
 import { createServer, type Server } from 'node:http';
 import { createApp } from './app.js';
 import { createProxyListener, parseProxyUrl } from './proxy.js';
+import { traceProxy } from './telemetry.js';
 import { ConfigError, type JoineryConfig } from './config.js';
 import { loadOrCreateKeyFile } from './encryption-key-file.js';
 import { McpEndpoint, type McpEndpointOptions } from './mcp/http-endpoint.js';
@@ -33,8 +36,23 @@ export interface StartOptions {
   oauth?: EngineOptions['oauth'];
   /** Retry and circuit-breaker tuning; the defaults are documented on the options. */
   resilience?: Pick<EngineOptions, 'retry' | 'breaker'>;
+  /** How often due syncs are looked for and started. Defaults to 5 s. */
+  syncSchedulerIntervalMs?: number;
+  /** Sync run tuning (batch size, page deadline, staleness); safe defaults. */
+  syncs?: EngineOptions['syncs'];
+  /**
+   * Run execution in this process (async actions, flows, schedules): its tuning, or `false` to
+   * serve the API only and leave execution to `joinery worker` processes. On by default.
+   */
+  worker?: false | RunExecutorOptions;
   /** `/mcp` tuning (session limits, how often connections are watched); safe defaults. */
   mcp?: Pick<McpEndpointOptions, 'maxSessions' | 'sessionIdleMs' | 'watchIntervalMs'>;
+  /** Outgoing webhook delivery tuning (retry schedule, timeout, breaker); safe defaults. */
+  outgoing?: EngineOptions['outgoing'];
+  /** How often due outgoing webhooks are sent. Defaults to 1 s. */
+  outgoingIntervalMs?: number;
+  /** Health-check thresholds, detectors and alert rules (see `HealthOptions`); safe defaults. */
+  health?: EngineOptions['health'];
 }
 
 export interface RunningJoinery {
@@ -85,15 +103,7 @@ export async function startJoinery(
   options: StartOptions = {},
 ): Promise<RunningJoinery> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  // Your own connector files first: a broken one stops start-up before anything is opened.
-  const userConnectors = config.connectorsDir
-    ? await loadConnectorsDir(config.connectorsDir).catch((error: unknown) => {
-        throw new ConfigError(
-          'JOINERY_CONNECTORS_DIR',
-          error instanceof Error ? error.message : String(error),
-        );
-      })
-    : null;
+  const userConnectors = await loadUserConnectors(config);
   const store = await openConfiguredStore(config);
   let engine: Engine | null = null;
   let server: Server | null = null;
@@ -101,20 +111,10 @@ export async function startJoinery(
   try {
     // With JOINERY_PORT=0 the public URL's port is only known once listening.
     let publicUrl = config.publicUrl;
-    engine = new Engine({
-      db: store.db,
-      storeKind: store.kind,
-      cipher: cipherFor(config),
-      connectors: [
-        ...(options.connectors ?? builtInConnectors),
-        ...(userConnectors?.connectors ?? []),
-      ],
-      logger,
-      publicUrl: () => publicUrl,
-      ...(options.oauth ? { oauth: options.oauth } : {}),
-      ...options.resilience,
-    });
+    engine = createEngine(config, options, store, logger, userConnectors, () => publicUrl);
     const { generated } = await engine.secretKeys.bootstrap(config.secretKey);
+    // Before any request: runs are enqueued inside the transactions of the changes they belong to.
+    await engine.jobs.start();
     for (const seed of options.seedIntegrations ?? []) {
       const { key, ...body } = seed;
       await engine.integrations.put(DEFAULT_ENVIRONMENT, key, body);
@@ -134,7 +134,7 @@ export async function startJoinery(
     const app = createApp({ engine, store: store.kind, version: VERSION, logger, mcp });
     const running = engine;
     const honoListener = getRequestListener(app.fetch);
-    const handleProxy = createProxyListener(running, logger);
+    const handleProxy = traceProxy(running, createProxyListener(running, logger));
     // The proxy is served from Node's request and response directly (see proxy.ts); the rest by the app.
     const listening: Server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://joinery.local');
@@ -155,6 +155,10 @@ export async function startJoinery(
     const url = `http://${host}:${address.port}`;
     if (new URL(publicUrl).port === '0') publicUrl = url;
     engine.startTokenRefresh(config.tokenRefreshIntervalMs);
+    engine.syncs.startScheduler(options.syncSchedulerIntervalMs ?? 5_000);
+    if (config.healthCheckIntervalMs > 0) engine.health.start(config.healthCheckIntervalMs);
+    engine.outgoing.start(options.outgoingIntervalMs ?? 1_000);
+    if (options.worker !== false) engine.startWorker(options.worker ?? {});
     logger.info({ url, store: store.kind }, 'Joinery is listening');
     const endpoint = mcp;
     let closing: Promise<void> | null = null;
@@ -182,6 +186,104 @@ export async function startJoinery(
   } catch (error) {
     server?.close();
     await mcp?.close();
+    await engine?.close();
+    await store.close();
+    throw error;
+  }
+}
+
+/** Your own connector files (`JOINERY_CONNECTORS_DIR`); a broken one stops start-up before anything is opened. */
+async function loadUserConnectors(config: JoineryConfig) {
+  const userConnectors = config.connectorsDir
+    ? await loadConnectorsDir(config.connectorsDir).catch((error: unknown) => {
+        throw new ConfigError(
+          'JOINERY_CONNECTORS_DIR',
+          error instanceof Error ? error.message : String(error),
+        );
+      })
+    : null;
+  // Which of them the builder scaffolded, for their scorecards (docs/scorecards.md).
+  if (userConnectors) await recordConnectorFiles(userConnectors);
+  return userConnectors;
+}
+
+function createEngine(
+  config: JoineryConfig,
+  options: StartOptions,
+  store: Store,
+  logger: Logger,
+  userConnectors: Awaited<ReturnType<typeof loadUserConnectors>>,
+  publicUrl: () => string,
+): Engine {
+  return new Engine({
+    db: store.db,
+    storeKind: store.kind,
+    cipher: cipherFor(config),
+    connectors: [
+      ...(options.connectors ?? builtInConnectors),
+      ...(userConnectors?.connectors ?? []),
+    ],
+    logger,
+    publicUrl,
+    runLeaseMs: config.runLeaseMs,
+    ...(config.otlpTracesEndpoint
+      ? { tracing: { endpoint: config.otlpTracesEndpoint, serviceName: config.otelServiceName } }
+      : {}),
+    ...(options.oauth ? { oauth: options.oauth } : {}),
+    ...options.resilience,
+    ...(options.syncs ? { syncs: options.syncs } : {}),
+    ...(options.outgoing ? { outgoing: options.outgoing } : {}),
+    health: {
+      ...options.health,
+      ...(config.alertSlackUrl ? { alertSlackUrl: config.alertSlackUrl.reveal() } : {}),
+    },
+  });
+}
+
+export interface RunningWorker {
+  store: 'pglite' | 'postgres';
+  engine: Engine;
+  workerId: string;
+  close(): Promise<void>;
+}
+
+/**
+ * `joinery worker`: execution only, no HTTP — runs, outgoing webhook deliveries, due syncs,
+ * health checks and token renewal. With PostgreSQL, any number of workers (and API processes)
+ * share the work; a run never executes on two workers at once.
+ */
+export async function startWorker(
+  config: JoineryConfig,
+  options: StartOptions = {},
+): Promise<RunningWorker> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const userConnectors = await loadUserConnectors(config);
+  const store = await openConfiguredStore(config);
+  let engine: Engine | null = null;
+  try {
+    engine = createEngine(config, options, store, logger, userConnectors, () => config.publicUrl);
+    engine.startTokenRefresh(config.tokenRefreshIntervalMs);
+    engine.syncs.startScheduler(options.syncSchedulerIntervalMs ?? 5_000);
+    if (config.healthCheckIntervalMs > 0) engine.health.start(config.healthCheckIntervalMs);
+    engine.outgoing.start(options.outgoingIntervalMs ?? 1_000);
+    const executor = engine.startWorker(options.worker === false ? {} : (options.worker ?? {}));
+    await engine.jobs.start();
+    logger.info({ store: store.kind, workerId: executor.workerId }, 'Joinery worker is running');
+    const running = engine;
+    let closing: Promise<void> | null = null;
+    return {
+      store: store.kind,
+      engine: running,
+      workerId: executor.workerId,
+      close() {
+        closing ??= (async () => {
+          await running.close();
+          await store.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
     await engine?.close();
     await store.close();
     throw error;

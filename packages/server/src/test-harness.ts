@@ -49,7 +49,7 @@ export async function startTestJoinery(
   };
   if (database) {
     env.JOINERY_DATABASE_URL = database.url;
-    env.JOINERY_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+    env.JOINERY_ENCRYPTION_KEY ??= randomBytes(32).toString('base64');
     env.JOINERY_SECRET_KEY = `jny_sk_${randomBytes(24).toString('base64url')}`;
   }
   const logs: string[] = [];

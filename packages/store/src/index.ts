@@ -19,3 +19,13 @@ export {
   webhookDeliveries,
 } from './schema.js';
 export type { ConnectionSettings, Sealed, StoredError, StoredOAuthClient } from './schema.js';
+export { flowSchedules, flows, runSteps, runs } from './schema-runs.js';
+export type { StoredRunError } from './schema-runs.js';
+export { sqlExecutor, transactionExecutor } from './sql-executor.js';
+export type { SqlExecutor } from './sql-executor.js';
+export { deadLetters, outgoingDeliveries, webhookEndpoints } from './schema-outgoing.js';
+export type { StoredDeliveryError } from './schema-outgoing.js';
+export { alerts, connectionHealth, connectionTransitions } from './schema-health.js';
+export { recordChangeSeq, records, syncRuns, syncs } from './schema-sync.js';
+export type { StoredSyncError, SyncResumeState } from './schema-sync.js';
+export { mappingOverrides } from './schema-data.js';

@@ -24,7 +24,7 @@ export function sqlExecutor(db: Database): SqlExecutor {
         }
         // Several statements in one text (pg-boss's migrations) need the simple protocol.
         const results = await client.exec(text);
-        return { rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[] };
+        return { rows: results.at(-1)?.rows ?? [] };
       },
     };
   }
@@ -54,10 +54,9 @@ export function transactionExecutor(tx: Pick<Database, 'execute'>): SqlExecutor 
         if (index % 2 === 0) parts.push(sql.raw(piece));
         else parts.push(sql`${sql.param(encode(values[Number(piece) - 1]))}`);
       });
-      const result = (await tx.execute(sql.join(parts))) as unknown as {
-        rows?: Record<string, unknown>[];
-      };
-      return { rows: result.rows ?? [] };
+      const result: unknown = await tx.execute(sql.join(parts));
+      const rows = (result as { rows?: unknown }).rows;
+      return { rows: Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [] };
     },
   };
 }

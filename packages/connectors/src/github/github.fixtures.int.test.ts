@@ -16,6 +16,7 @@ import { openStore, type Store } from '@joinery/store';
 import { pino } from 'pino';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordEvidence } from '../testing/evidence.js';
 import { github } from './connector.js';
 
 /*
@@ -66,6 +67,13 @@ describe('GitHub connector against recorded GitHub traffic', () => {
   let store: Store;
   let engine: Engine;
   const scope = { environmentId: 'env_default' };
+
+  recordEvidence({
+    connector: 'github',
+    suite: 'github.octokit-fixtures',
+    kind: 'replay',
+    target: () => ({ kind: 'recording', baseUrl: serverUrl }),
+  });
 
   beforeAll(async () => {
     const app = express();
@@ -169,7 +177,8 @@ describe('GitHub connector against recorded GitHub traffic', () => {
     ]);
   });
 
-  it("turns GitHub's 422 into provider_rejected with GitHub's message", async () => {
+  it("turns GitHub's 422 into provider_rejected with GitHub's message", async ({ task }) => {
+    task.meta.proves = ['errors'];
     const id = await connect('errors');
     const failure = await engine
       .runAction(scope, id, 'create_label', {

@@ -10,6 +10,8 @@ import {
   updateCompany,
   updateContact,
 } from './actions.js';
+import { hubspotSyncs } from './syncs.js';
+import { hubspotMappings } from './mappings.js';
 
 /**
  * HubSpot CRM (https://developers.hubspot.com/docs/api/overview).
@@ -73,6 +75,7 @@ export const hubspot = defineConnector({
       { codes: ['CONFLICT'], code: 'conflict' },
     ],
   },
+  syncs: hubspotSyncs,
   actions: [
     createContact,
     updateContact,
@@ -84,4 +87,5 @@ export const hubspot = defineConnector({
     searchCompanies,
     associateContactWithCompany,
   ] as const,
+  mappings: hubspotMappings,
 });

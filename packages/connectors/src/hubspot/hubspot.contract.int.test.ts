@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { HUBSPOT_DEMO_TOKEN, startSandbox, type Sandbox } from '@joinery/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startContractEngine, type ContractEngine } from '../testing/contract-engine.js';
+import { recordEvidence } from '../testing/evidence.js';
 import { hubspot } from './connector.js';
 
 /*
@@ -23,6 +24,14 @@ describe(`HubSpot connector contract (${live ? 'live API' : 'sandbox'})`, () => 
   let baseUrl: string | undefined;
   const stamp = randomBytes(4).toString('hex');
 
+  recordEvidence({
+    connector: 'hubspot',
+    suite: 'hubspot.contract',
+    kind: 'contract',
+    target: () =>
+      live ? { kind: 'live', baseUrl: hubspot.baseUrl } : { kind: 'sandbox', baseUrl },
+  });
+
   beforeAll(async () => {
     harness = await startContractEngine([hubspot]);
     if (!live) {
@@ -43,7 +52,8 @@ describe(`HubSpot connector contract (${live ? 'live API' : 'sandbox'})`, () => 
     await sandbox?.close();
   });
 
-  it('refuses a connection whose token HubSpot rejects', async () => {
+  it('refuses a connection whose token HubSpot rejects', async ({ task }) => {
+    task.meta.proves = ['errors'];
     await expect(
       harness.connect(
         {
@@ -82,7 +92,8 @@ describe(`HubSpot connector contract (${live ? 'live API' : 'sandbox'})`, () => 
     expect(found.map((c) => c.id)).toContain(created.id);
   });
 
-  it('answers a duplicate email with conflict', async () => {
+  it('answers a duplicate email with conflict', async ({ task }) => {
+    task.meta.proves = ['errors'];
     const email = `joinery-dup-${stamp}@example.com`;
     await harness.run(connection, 'create_contact', { properties: { email } });
     const duplicate = await harness.fail(connection, 'create_contact', { properties: { email } });
@@ -92,7 +103,8 @@ describe(`HubSpot connector contract (${live ? 'live API' : 'sandbox'})`, () => 
     });
   });
 
-  it('answers a missing record with not_found and HubSpot category', async () => {
+  it('answers a missing record with not_found and HubSpot category', async ({ task }) => {
+    task.meta.proves = ['errors'];
     const missing = await harness.fail(connection, 'get_contact', { id: '999999999999' });
     expect(missing).toMatchObject({ code: 'not_found', details: { code: 'OBJECT_NOT_FOUND' } });
   });
@@ -123,7 +135,8 @@ describe(`HubSpot connector contract (${live ? 'live API' : 'sandbox'})`, () => 
 
   it.skipIf(Boolean(live))(
     'retries a ten-secondly 429 and gives up on a DAILY one without retrying',
-    async () => {
+    async ({ task }) => {
+      task.meta.proves = ['faults', 'rate_limits'];
       const contacts = '/crm/v3/objects/contacts/51';
       sandbox?.faults.add({
         provider: 'hubspot',

@@ -7,6 +7,8 @@ import {
   query,
   updateRecord,
 } from './actions.js';
+import { salesforceSyncs } from './syncs.js';
+import { salesforceMappings } from './mappings.js';
 
 /**
  * Salesforce REST API, pinned to version 62.0.
@@ -58,5 +60,7 @@ export const salesforce = defineConnector({
       { codes: ['SERVER_UNAVAILABLE', 'UNKNOWN_EXCEPTION'], code: 'provider_unavailable' },
     ],
   },
+  syncs: salesforceSyncs,
   actions: [query, getRecord, createRecord, updateRecord, describeObject],
+  mappings: salesforceMappings,
 });

@@ -1,6 +1,7 @@
 import { SALESFORCE_DEMO_TOKEN, startSandbox, type Sandbox } from '@joinery/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startContractEngine, type ContractEngine } from '../testing/contract-engine.js';
+import { recordEvidence } from '../testing/evidence.js';
 import { salesforce } from './connector.js';
 
 /*
@@ -17,6 +18,13 @@ describe(`Salesforce connector contract (${live ? 'live org' : 'sandbox'})`, () 
   let harness: ContractEngine;
   let connection: string;
   let baseUrl: string;
+
+  recordEvidence({
+    connector: 'salesforce',
+    suite: 'salesforce.contract',
+    kind: 'contract',
+    target: () => ({ kind: live ? 'live' : 'sandbox', baseUrl }),
+  });
 
   beforeAll(async () => {
     harness = await startContractEngine([salesforce]);
@@ -40,7 +48,8 @@ describe(`Salesforce connector contract (${live ? 'live org' : 'sandbox'})`, () 
     await sandbox?.close();
   });
 
-  it('refuses an invalid session (401 INVALID_SESSION_ID)', async () => {
+  it('refuses an invalid session (401 INVALID_SESSION_ID)', async ({ task }) => {
+    task.meta.proves = ['errors'];
     await expect(
       harness.connect(
         {
@@ -99,7 +108,8 @@ describe(`Salesforce connector contract (${live ? 'live org' : 'sandbox'})`, () 
     expect(read.Title).toBe('Tester');
   });
 
-  it('turns Salesforce error arrays into the taxonomy', async () => {
+  it('turns Salesforce error arrays into the taxonomy', async ({ task }) => {
+    task.meta.proves = ['errors'];
     const missing = await harness.fail(connection, 'create_record', {
       sobject: 'Contact',
       fields: { Email: 'no.lastname@example.com' },
@@ -115,7 +125,8 @@ describe(`Salesforce connector contract (${live ? 'live org' : 'sandbox'})`, () 
     });
   });
 
-  it('tracks the 24-hour request allocation from Sforce-Limit-Info', async () => {
+  it('tracks the 24-hour request allocation from Sforce-Limit-Info', async ({ task }) => {
+    task.meta.proves = ['rate_limits'];
     await harness.run(connection, 'query', { q: 'SELECT Id FROM Account', limit: 1 });
     const quotas = await harness.engine.quotas.list(harness.scope.environmentId, 'salesforce');
     const daily = quotas.find((q) => q.name === 'daily_api_requests');
@@ -124,7 +135,8 @@ describe(`Salesforce connector contract (${live ? 'live org' : 'sandbox'})`, () 
     expect(daily?.remaining).toBe((daily?.limit ?? 0) - (daily?.used ?? 0));
   });
 
-  it.skipIf(live)('does not retry REQUEST_LIMIT_EXCEEDED', async () => {
+  it.skipIf(live)('does not retry REQUEST_LIMIT_EXCEEDED', async ({ task }) => {
+    task.meta.proves = ['faults', 'rate_limits'];
     sandbox?.faults.add({
       provider: 'salesforce',
       path: /\/query$/,

@@ -1,6 +1,7 @@
 import { SLACK_DEMO_TOKEN, startSandbox, type Sandbox } from '@joinery/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startContractEngine, type ContractEngine } from '../testing/contract-engine.js';
+import { recordEvidence } from '../testing/evidence.js';
 import { slack } from './connector.js';
 
 /*
@@ -15,6 +16,13 @@ describe(`Slack connector contract (${live ? 'live API' : 'sandbox'})`, () => {
   let harness: ContractEngine;
   let connection: string;
   let baseUrl: string | undefined;
+
+  recordEvidence({
+    connector: 'slack',
+    suite: 'slack.contract',
+    kind: 'contract',
+    target: () => (live ? { kind: 'live', baseUrl: slack.baseUrl } : { kind: 'sandbox', baseUrl }),
+  });
 
   beforeAll(async () => {
     harness = await startContractEngine([slack]);
@@ -36,7 +44,10 @@ describe(`Slack connector contract (${live ? 'live API' : 'sandbox'})`, () => {
     await sandbox?.close();
   });
 
-  it('refuses a connection whose token Slack rejects (200 with ok:false), storing nothing', async () => {
+  it('refuses a connection whose token Slack rejects (200 with ok:false), storing nothing', async ({
+    task,
+  }) => {
+    task.meta.proves = ['errors'];
     await expect(
       harness.connect(
         {
@@ -58,7 +69,8 @@ describe(`Slack connector contract (${live ? 'live API' : 'sandbox'})`, () => {
     expect(new Set(channels.map((c) => c.id)).size).toBe(channels.length);
   });
 
-  it('lists users and finds one by email', async () => {
+  it('lists users and finds one by email', async ({ task }) => {
+    task.meta.proves = ['errors'];
     const users = (await harness.run(connection, 'list_users', { page_size: 10, limit: 40 })) as {
       id: string;
       profile?: { email?: string };
@@ -76,7 +88,8 @@ describe(`Slack connector contract (${live ? 'live API' : 'sandbox'})`, () => {
     expect(missing).toMatchObject({ code: 'not_found', details: { code: 'users_not_found' } });
   });
 
-  it('posts and updates a message', async () => {
+  it('posts and updates a message', async ({ task }) => {
+    task.meta.proves = ['errors'];
     const channels = (await harness.run(connection, 'list_conversations', { limit: 200 })) as {
       id: string;
       is_member?: boolean;
@@ -102,7 +115,8 @@ describe(`Slack connector contract (${live ? 'live API' : 'sandbox'})`, () => {
     expect(nowhere).toMatchObject({ code: 'not_found', details: { code: 'channel_not_found' } });
   });
 
-  it.skipIf(Boolean(live))('retries a 429 after its Retry-After and answers', async () => {
+  it.skipIf(Boolean(live))('retries a 429 after its Retry-After and answers', async ({ task }) => {
+    task.meta.proves = ['faults', 'rate_limits'];
     sandbox?.faults.add({
       provider: 'slack',
       path: '/api/users.lookupByEmail',
@@ -120,7 +134,8 @@ describe(`Slack connector contract (${live ? 'live API' : 'sandbox'})`, () => {
 
   it.skipIf(Boolean(live))(
     'reports a revoked token as auth_revoked and marks the connection needs_reauth',
-    async () => {
+    async ({ task }) => {
+      task.meta.proves = ['errors', 'faults'];
       const revoked = await harness.connect(
         {
           key: 'slack-revoke',

@@ -3,6 +3,8 @@ import type { ErrorCode } from '../errors.js';
 import type { OAuthProviderSpec } from '../oauth/provider-spec.js';
 import type { ProviderRequest, ProviderResponse } from '../outbound/types.js';
 import type { WebhookSpec } from '../webhooks/types.js';
+import type { SyncDefinition } from '../sync/types.js';
+import type { ConnectorMappings } from '../unified/types.js';
 
 export const AUTH_TYPES = [
   'api_key',
@@ -226,5 +228,9 @@ export interface ConnectorDefinition {
   idempotencyHeader?: string;
   /** How the provider signs inbound webhooks, and how a delivery finds its connection(s). */
   webhooks?: WebhookSpec;
+  /** Record syncs the connector offers (see docs/syncs.md). */
+  syncs?: readonly SyncDefinition[];
+  /** Unified models the connector speaks (`contacts.*` actions), with their field mappings (docs/data.md). */
+  mappings?: ConnectorMappings;
   actions: readonly Action[];
 }

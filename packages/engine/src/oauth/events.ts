@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { events, type Database } from '@joinery/store';
 import { newId } from '../ids.js';
+import type { EmitOptions, OutgoingEvent } from '../outgoing/types.js';
 
 export const EVENT_TYPES = [
   'connection.created',
@@ -31,8 +32,13 @@ export interface EventRecord {
   data: Record<string, unknown>;
 }
 
-/** Anything that can run an insert: the database, or a transaction the event belongs to. */
-type Writer = Pick<Database, 'insert'>;
+/** Anything that can run queries: the database, or a transaction the event belongs to. */
+type Writer = Pick<Database, 'insert' | 'select' | 'update'>;
+
+/** Where recorded events also go: the app's webhook endpoints (the outgoing outbox). */
+export interface EventSink {
+  emit(environmentId: string, event: OutgoingEvent, options?: EmitOptions): Promise<void>;
+}
 
 /**
  * What happened to connections, in order. Written in the same transaction as the state change it
@@ -40,15 +46,26 @@ type Writer = Pick<Database, 'insert'>;
  */
 export class Events {
   readonly #db: Database;
+  readonly #sink: EventSink | null;
 
-  constructor(db: Database) {
+  constructor(db: Database, sink: EventSink | null = null) {
     this.#db = db;
+    this.#sink = sink;
   }
 
+  /**
+   * Called after an event is written, with the same writer: starts the flows the event triggers.
+   * Set by the engine once its runs exist.
+   */
+  onRecorded: ((writer: Writer, event: NewEvent & { id: string }) => Promise<void>) | null = null;
+
+  /** Records the event and queues it for the app's webhook endpoints, in the same transaction. */
   async record(event: NewEvent, writer: Writer = this.#db): Promise<void> {
+    const id = newId('evt');
+    const at = new Date();
     await writer.insert(events).values({
-      id: newId('evt'),
-      at: new Date(),
+      id,
+      at,
       environmentId: event.environmentId,
       type: event.type,
       connectionId: event.connectionId,
@@ -56,6 +73,22 @@ export class Events {
       tenant: event.tenant,
       data: event.data ?? {},
     });
+    await this.#sink?.emit(
+      event.environmentId,
+      {
+        id,
+        at,
+        type: event.type,
+        data: {
+          ...event.data,
+          connectionId: event.connectionId,
+          integration: event.integrationKey,
+          tenant: event.tenant,
+        },
+      },
+      { db: writer },
+    );
+    await this.onRecorded?.(writer, { ...event, id });
   }
 
   /** Newest first; `before` is a `seq` from an earlier page. */

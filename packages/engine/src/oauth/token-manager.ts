@@ -109,6 +109,9 @@ export class TokenManager {
     };
   }
 
+  /** Told of every refresh's outcome, once per refresh (callers sharing one in-flight refresh count once). */
+  onOutcome: ((outcome: RefreshOutcome) => void) | null = null;
+
   get tokenRequestTimeoutMs(): number {
     return this.#options.tokenRequestTimeoutMs;
   }
@@ -194,9 +197,14 @@ export class TokenManager {
         shared.tokens.accessToken === trigger.accessToken;
       if (!stillRejected) return shared;
     }
-    const started = this.#withRetries(connectionId, trigger).finally(() => {
-      if (this.#inflight.get(connectionId) === started) this.#inflight.delete(connectionId);
-    });
+    const started = this.#withRetries(connectionId, trigger)
+      .then((outcome) => {
+        this.onOutcome?.(outcome);
+        return outcome;
+      })
+      .finally(() => {
+        if (this.#inflight.get(connectionId) === started) this.#inflight.delete(connectionId);
+      });
     this.#inflight.set(connectionId, started);
     return started;
   }

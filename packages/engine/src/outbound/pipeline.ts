@@ -9,8 +9,12 @@ import type { Secret } from '../secret.js';
 import { applyAuth, schemeFor, type Credentials } from './auth.js';
 import { classifyStatus } from './classify.js';
 import { readRateLimit } from './headers.js';
-import { CircuitBreaker, type BreakerOptions } from './policies/circuit-breaker.js';
-import type { LimitWindow, RateLimiter, Reservation } from './policies/rate-limiter.js';
+import {
+  CircuitBreaker,
+  type BreakerOptions,
+  type BreakerState,
+} from './policies/circuit-breaker.js';
+import type { LimitWindow, Permit, RateLimiter } from './policies/rate-limiter.js';
 import {
   RetryBudget,
   decideRetry,
@@ -236,6 +240,24 @@ export class CallPipeline {
       this.#breakers.set(key, breaker);
     }
     return breaker;
+  }
+
+  /** Every circuit breaker of this process with its state (for metrics and alerts). */
+  breakerStates(): {
+    environmentId: string;
+    integrationKey: string;
+    name: string;
+    state: BreakerState;
+  }[] {
+    return [...this.#breakers].map(([key, breaker]) => {
+      const at = key.indexOf(':');
+      return {
+        environmentId: key.slice(0, at),
+        integrationKey: key.slice(at + 1),
+        name: breaker.name,
+        state: breaker.state,
+      };
+    });
   }
 
   #budget(context: ConnectionContext): RetryBudget {
@@ -502,15 +524,15 @@ export class CallPipeline {
 
     const breaker = this.breaker(context);
     const windows = limitWindows(context, send.method, url.pathname);
-    let reservation: Reservation;
+    let permit: Permit;
     let throttled: string | null;
     try {
       if (!context.allowPrivateNetwork) checkLiteralHost(url.hostname);
       breaker.admit();
-      reservation = await this.#limiter.reserve(windows, deadline);
-      throttled = reservation.reason;
-      const waitMs = reservation.sendAt - Date.now();
-      if (waitMs > 0) await sleep(waitMs, undefined, { signal });
+      // Resolves at the moment the request may leave, counted from now: nothing may be awaited
+      // between this and the send, or the request would leave later than it is counted.
+      permit = await this.#limiter.acquire(windows, deadline, signal);
+      throttled = permit.reason;
     } catch (error) {
       if (isJoineryError(error)) return failUnsent(error);
       return failUnsent(
@@ -536,7 +558,7 @@ export class CallPipeline {
         timeoutMs: remainingMs,
       });
     } catch (error) {
-      await this.#settleSlot(reservation);
+      await this.#limiter.settle(permit, Date.now());
       const deadlineReached = cappedByDeadline && isJoineryError(error) && error.code === 'timeout';
       const failed = {
         ...fail(
@@ -556,7 +578,7 @@ export class CallPipeline {
       return failed;
     }
 
-    await this.#settleSlot(reservation);
+    await this.#limiter.settle(permit, Date.now());
     const status = response.statusCode;
     const headers = flattenHeaders(response.headers);
     let error: JoineryError | null;
@@ -613,17 +635,6 @@ export class CallPipeline {
       notSent: false,
       throttled,
     };
-  }
-
-  /**
-   * Counts the request at the moment its answer (or failure) arrived: by then the provider has
-   * surely received it, so a slow connect or a busy event loop cannot make two requests land
-   * closer together at the provider than the window allows.
-   */
-  async #settleSlot(reservation: Reservation): Promise<void> {
-    const now = Date.now();
-    if (reservation.keys.length === 0 || now - reservation.sendAt < 1) return;
-    await this.#limiter.sentAt(reservation, now);
   }
 
   /** Corrects the pre-throttle from what the provider says: stop until a reset or Retry-After. */

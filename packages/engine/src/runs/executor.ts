@@ -36,6 +36,11 @@ export interface RunExecutorDeps {
     environmentId: string,
     event: { type: string; data: Record<string, unknown> },
   ): Promise<void>;
+  /** Wraps one execution of a run (a trace span); step spans nest under it. */
+  traceRun?: (
+    run: { id: string; kind: string; attempt: number },
+    work: () => Promise<void>,
+  ) => Promise<void>;
   /** Marks a run's dead letter resolved (a replayed run succeeded), in `tx`. */
   resolveDeadLetter?(tx: Database, runId: string): Promise<void>;
   /** Keeps a run that exhausted its retries as a dead letter, in `tx`. */
@@ -178,7 +183,13 @@ export class RunExecutor {
   async #execute(job: RunJob): Promise<void> {
     try {
       const run = await this.#claim(job.runId);
-      if (run) await this.#executeClaimed(run);
+      if (!run) return;
+      const traceRun = this.#deps.traceRun;
+      if (traceRun)
+        await traceRun({ id: run.id, kind: run.kind, attempt: run.attempts }, () =>
+          this.#executeClaimed(run),
+        );
+      else await this.#executeClaimed(run);
     } catch (error) {
       this.#deps.logger.error({ err: error, runId: job.runId }, 'executing a run failed');
     } finally {
@@ -366,8 +377,8 @@ export class RunExecutor {
             output = null;
             break;
           case 'webhook': {
-            const emit = this.#deps.emit;
-            if (!emit)
+            const deps = this.#deps;
+            if (!deps.emit)
               throw new JoineryError(
                 'internal',
                 `step ${key} calls the app's webhook, but this Joinery has no outgoing webhooks`,
@@ -378,8 +389,8 @@ export class RunExecutor {
               'webhook',
               { event: step.event },
               () => Promise.resolve({ event: step.event }),
-              (tx) =>
-                emit(tx, run.environmentId, {
+              async (tx) =>
+                await deps.emit?.(tx, run.environmentId, {
                   type: step.event,
                   data: {
                     runId: run.id,

@@ -172,7 +172,7 @@ export function parseFlow(raw: unknown): FlowDefinition {
     const path = ['body', ...(issue?.path ?? []).map(String)].join('.');
     throw new JoineryError('invalid_input', `${path}: ${issue?.message ?? 'invalid'}`, { path });
   }
-  const flow = parsed.data as FlowDefinition;
+  const flow: FlowDefinition = parsed.data;
   const seen = new Set<string>();
   const walk = (steps: FlowStep[], path: string) => {
     steps.forEach((s, index) => {

@@ -36,7 +36,7 @@ export class JobQueue {
   constructor(db: Database, logger: Logger, options: { leaseMs: number }) {
     this.#expireInSeconds = Math.max(2, Math.ceil((2 * options.leaseMs) / 1000));
     this.#boss = new PgBoss({
-      db: sqlExecutor(db) as PgBoss.Db,
+      db: sqlExecutor(db),
       // Cron schedules are Joinery's own (flow_schedules); pg-boss's supervisor expires jobs
       // whose worker died and archives old ones.
       schedule: false,
@@ -90,7 +90,7 @@ export class JobQueue {
       { runId },
       {
         expireInSeconds: this.#expireInSeconds,
-        ...(options.tx ? { db: transactionExecutor(options.tx) as PgBoss.Db } : {}),
+        ...(options.tx ? { db: transactionExecutor(options.tx) } : {}),
         ...(options.startAfter ? { startAfter: options.startAfter } : {}),
       },
     );

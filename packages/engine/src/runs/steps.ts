@@ -104,7 +104,7 @@ export class StepRunner {
       const tx = t as unknown as Database;
       await tx
         .update(runSteps)
-        .set({ status: 'succeeded', output: (output ?? null) as unknown, finishedAt: new Date() })
+        .set({ status: 'succeeded', output: output ?? null, finishedAt: new Date() })
         .where(and(eq(runSteps.runId, this.#runId), eq(runSteps.key, key)));
       if (complete) await complete(tx, output);
     });

@@ -30,8 +30,25 @@ export class WebhookDeliveries {
    * Stores a delivery unless one with its delivery id is already stored for the integration; the
    * unique index decides, so concurrent retries across processes still make one row.
    */
-  async insert(delivery: NewDelivery): Promise<{ id: string; duplicate: boolean }> {
-    const inserted = await this.#db
+  async insert(
+    delivery: NewDelivery,
+    /** Runs in the transaction that stores a new delivery (starting the flows it triggers). */
+    onStored?: (tx: Database, id: string) => Promise<void>,
+  ): Promise<{ id: string; duplicate: boolean }> {
+    const inserted = await this.#db.transaction(async (t) => {
+      const tx = t as unknown as Database;
+      const rows = await this.#insert(tx, delivery);
+      const row = rows[0];
+      if (row && onStored) await onStored(tx, row.id);
+      return rows;
+    });
+    const row = inserted[0];
+    if (row) return { id: row.id, duplicate: false };
+    return this.#existing(delivery);
+  }
+
+  #insert(db: Database, delivery: NewDelivery) {
+    return db
       .insert(webhookDeliveries)
       .values({ id: newId('whd'), ...delivery })
       .onConflictDoNothing({
@@ -42,8 +59,9 @@ export class WebhookDeliveries {
         ],
       })
       .returning({ id: webhookDeliveries.id });
-    const row = inserted[0];
-    if (row) return { id: row.id, duplicate: false };
+  }
+
+  async #existing(delivery: NewDelivery): Promise<{ id: string; duplicate: boolean }> {
     const existing = await this.#db
       .select({ id: webhookDeliveries.id })
       .from(webhookDeliveries)

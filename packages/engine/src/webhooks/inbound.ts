@@ -4,7 +4,8 @@ import type { ConnectorRegistry } from '../connector/registry.js';
 import { JoineryError } from '../errors.js';
 import type { Integrations } from '../integrations.js';
 import type { Scope } from '../connections.js';
-import type { WebhookDeliveries } from './deliveries.js';
+import type { Database } from '@joinery/store';
+import type { NewDelivery, WebhookDeliveries } from './deliveries.js';
 import { WEBHOOK_SCHEME_SPECS, firstValue, valueAt } from './schemes.js';
 import type { WebhookSchemeName, WebhookSpec } from './types.js';
 
@@ -52,6 +53,8 @@ export interface InboundWebhooksDeps {
   integrations: Integrations;
   connectors: ConnectorRegistry;
   logger: Logger;
+  /** Called in the transaction that stores a new (not duplicate) delivery: starts the flows it triggers. */
+  onDelivery?: (tx: Database, delivery: NewDelivery & { id: string }) => Promise<void>;
   now?: () => number;
 }
 
@@ -123,7 +126,7 @@ export class InboundWebhooks {
       connector.webhooks?.routes,
       payload,
     );
-    const stored = await this.#deps.deliveries.insert({
+    const delivery: NewDelivery = {
       environmentId,
       integrationKey,
       deliveryId,
@@ -132,7 +135,12 @@ export class InboundWebhooks {
       connectionIds: routed.map((connection) => connection.id),
       tenants: [...new Set(routed.map((connection) => connection.tenant))],
       payload,
-    });
+    };
+    const onDelivery = this.#deps.onDelivery;
+    const stored = await this.#deps.deliveries.insert(
+      delivery,
+      onDelivery ? (tx, id) => onDelivery(tx, { ...delivery, id }) : undefined,
+    );
     this.#deps.logger.info(
       {
         integration: integrationKey,

@@ -30,6 +30,7 @@ import { objectRoutes } from './routes/objects.js';
 import type { HubSpotRoute, RouteResult } from './routes/route.js';
 import { searchObjects } from './routes/search.js';
 import { seedState } from './seed.js';
+import { createGeneratedContacts, GENERATED_CONTACTS_PATH } from './generated-contacts.js';
 import type { HubSpotState } from './state.js';
 import { createTokenStore, type AccessRecord } from './tokens.js';
 
@@ -84,6 +85,7 @@ export function createHubSpotProvider(options?: HubSpotSandboxOptions): Provider
   });
   const codes = createHubSpotCodeStore();
   const limiter = createHubSpotLimiter(resolved);
+  const generated = createGeneratedContacts();
   const router = createRouter<HubSpotRoute>();
   for (const route of ROUTES) router.add(route.method, route.path, route);
 
@@ -114,9 +116,13 @@ export function createHubSpotProvider(options?: HubSpotSandboxOptions): Provider
     const match = router.match(request.method, request.path);
     const route = typeof match === 'object' ? match.route : undefined;
     const payer = payerOf(caller);
+    const bulk = generated.handle(request, request.baseUrl);
+    if (bulk !== undefined && generated.config()?.unthrottled === true)
+      return answer(bulk, correlationId);
     const charged = limiter.charge(payer, now, route?.search === true);
     if (!charged.allowed)
       return answer(rateLimited(charged.policy), correlationId, charged.headers);
+    if (bulk !== undefined) return answer(bulk, correlationId, charged.headers);
     if (match === undefined) return answer(objectNotFound(), correlationId, charged.headers);
     if (match === 'method_not_allowed')
       return answer(
@@ -162,6 +168,8 @@ export function createHubSpotProvider(options?: HubSpotSandboxOptions): Provider
       const { method, path } = request;
       if (method === 'GET' && path === AUTHORIZE_PATH)
         return authorize(request, resolved, codes, now);
+      if (path === GENERATED_CONTACTS_PATH)
+        return answer(generated.control(request, now), correlationId);
       if (method === 'POST' && path === TOKEN_PATH)
         return answer(token(request, resolved, codes, tokens, now), correlationId);
       const accessToken = /^\/oauth\/v1\/access-tokens\/([^/]+)$/.exec(path)?.[1];
@@ -233,6 +241,7 @@ export function createHubSpotProvider(options?: HubSpotSandboxOptions): Provider
 
     reset() {
       state = seed();
+      generated.reset();
       tokens.reset();
       codes.clear();
       limiter.clear();

@@ -1,3 +1,4 @@
+import { recordEvidence } from '@joinery/connectors/testing/evidence';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, startTestJoinery, type TestJoinery } from '../test-harness.js';
 import { TestBrowser, runConnectFlow } from './testing/browser.js';
@@ -22,6 +23,13 @@ async function eventually<T>(
 describe.each(BACKENDS)('managed OAuth against oidc-provider on %s', (backend) => {
   let joinery: TestJoinery;
   let peer: OAuthPeer;
+
+  recordEvidence({
+    connector: 'oauth2',
+    suite: `oauth2.oidc-provider.${backend}`,
+    kind: 'auth',
+    target: () => ({ kind: 'sandbox', baseUrl: peer.tokenUrl }),
+  });
 
   const grantsOf = (type: string) => peer.grants.filter((grant) => grant.type === type).length;
   const whoami = (id: string) => joinery.api('GET', `/v1/proxy/${id}/api/whoami`);
@@ -130,7 +138,10 @@ describe.each(BACKENDS)('managed OAuth against oidc-provider on %s', (backend) =
     expect(again.text).toContain('This link was already used');
   });
 
-  it('keeps calls working across many expiries: renewals ahead of expiry, by the scheduler, and once after a 401', async () => {
+  it('keeps calls working across many expiries: renewals ahead of expiry, by the scheduler, and once after a 401', async ({
+    task,
+  }) => {
+    task.meta.proves = ['auth_renewal'];
     const id = await connect('initech', 'ian');
     const refreshesBefore = grantsOf('refresh_token');
     const rejectedBefore = peer.resource.rejected;
@@ -165,7 +176,8 @@ describe.each(BACKENDS)('managed OAuth against oidc-provider on %s', (backend) =
     expect(connection.body.state).toBe('healthy');
   });
 
-  it('renews client-credentials tokens before they expire', async () => {
+  it('renews client-credentials tokens before they expire', async ({ task }) => {
+    task.meta.proves = ['auth_renewal'];
     const grantsBefore = grantsOf('client_credentials');
     const created = await joinery.api('POST', '/v1/connections', {
       integration: 'acme-api',
@@ -188,7 +200,10 @@ describe.each(BACKENDS)('managed OAuth against oidc-provider on %s', (backend) =
     expect(peer.resource.rejected).toBe(rejectedBefore);
   });
 
-  it('ends a revoked grant in needs_reauth: calls fail fast with a reconnect link, and reconnecting keeps the id', async () => {
+  it('ends a revoked grant in needs_reauth: calls fail fast with a reconnect link, and reconnecting keeps the id', async ({
+    task,
+  }) => {
+    task.meta.proves = ['errors', 'faults'];
     const id = await connect('globex', 'bob');
     expect((await whoami(id)).status).toBe(200);
     await peer.revokeGrantsOf('bob');
@@ -259,7 +274,10 @@ describe.each(BACKENDS)('managed OAuth against oidc-provider on %s', (backend) =
     ]);
   });
 
-  it('keeps using the current token while the token endpoint is down, degrades (not needs_reauth), and recovers', async () => {
+  it('keeps using the current token while the token endpoint is down, degrades (not needs_reauth), and recovers', async ({
+    task,
+  }) => {
+    task.meta.proves = ['faults'];
     const id = await connect('umbrella', 'carol');
     peer.setTokenEndpoint('unavailable');
     try {

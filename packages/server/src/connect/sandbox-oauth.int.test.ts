@@ -8,6 +8,7 @@ import {
   startSandbox,
   type Sandbox,
 } from '@joinery/sandbox';
+import { recordEvidence } from '@joinery/connectors/testing/evidence';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestJoinery, type TestJoinery } from '../test-harness.js';
 import { TestBrowser, runConnectFlow } from './testing/browser.js';
@@ -22,6 +23,14 @@ const TOKEN_SECONDS = 3;
 describe('OAuth with the provider sandboxes', { timeout: 120_000 }, () => {
   let sandbox: Sandbox;
   let joinery: TestJoinery;
+
+  // Each test names its provider first ("Slack: …"); every one proves a token renewal.
+  recordEvidence({
+    connector: (name) => /^(Slack|HubSpot|Salesforce):/.exec(name)?.[1]?.toLowerCase() ?? null,
+    suite: 'sandbox-oauth',
+    kind: 'auth',
+    target: () => ({ kind: 'sandbox', baseUrl: sandbox.url }),
+  });
 
   beforeAll(async () => {
     sandbox = await startSandbox({
@@ -101,7 +110,10 @@ describe('OAuth with the provider sandboxes', { timeout: 120_000 }, () => {
   const run = (id: string, action: string, input: unknown) =>
     joinery.api('POST', `/v1/connections/${id}/actions/${action}`, { input });
 
-  it('Slack: installs the bot, and renews the rotating token after it expires', async () => {
+  it('Slack: installs the bot, and renews the rotating token after it expires', async ({
+    task,
+  }) => {
+    task.meta.proves = ['auth_renewal'];
     const id = await connect('slack', 'acme');
     expect((await run(id, 'list_users', { limit: 3 })).status).toBe(200);
     const before = tokenGrants('/slack/api/oauth.v2.access');
@@ -112,7 +124,10 @@ describe('OAuth with the provider sandboxes', { timeout: 120_000 }, () => {
     expect((await joinery.api('GET', `/v1/connections/${id}`)).body.state).toBe('healthy');
   });
 
-  it('HubSpot: connects, and renews the 30-minute (here 3 s) token with the refresh token', async () => {
+  it('HubSpot: connects, and renews the 30-minute (here 3 s) token with the refresh token', async ({
+    task,
+  }) => {
+    task.meta.proves = ['auth_renewal'];
     const id = await connect('hubspot', 'acme');
     expect((await run(id, 'get_contact', { id: '51' })).status).toBe(200);
     const before = tokenGrants('/hubspot/oauth/v1/token');
@@ -123,7 +138,10 @@ describe('OAuth with the provider sandboxes', { timeout: 120_000 }, () => {
     expect(tokenGrants('/hubspot/oauth/v1/token') - before).toBe(1);
   });
 
-  it('Salesforce: calls the instance_url, and refreshes once the idle session answers INVALID_SESSION_ID', async () => {
+  it('Salesforce: calls the instance_url, and refreshes once the idle session answers INVALID_SESSION_ID', async ({
+    task,
+  }) => {
+    task.meta.proves = ['auth_renewal'];
     const id = await connect('salesforce', 'acme');
     const first = await run(id, 'query', { q: 'SELECT Id, Name FROM Account', limit: 2 });
     expect(first.status).toBe(200);

@@ -116,6 +116,29 @@ describe.each(BACKENDS)(
       expect(actions).toEqual(expect.arrayContaining(['search_contacts', 'get_contact']));
     });
 
+    it('runs a unified action in the background as a run', async () => {
+      const accepted = await joinery.api(
+        'POST',
+        `/v1/connections/${hubspot}/actions/contacts.search`,
+        {
+          input: { email: 'ada.lovelace@example.com' },
+          async: true,
+        },
+      );
+      expect(accepted.status).toBe(202);
+      const runId = (accepted.body as { runId: string }).runId;
+      let run: { status: string; output: { contacts: ContactOut[] } | null } = {
+        status: 'queued',
+        output: null,
+      };
+      for (let i = 0; i < 200 && !['succeeded', 'failed', 'dead'].includes(run.status); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        run = (await joinery.api('GET', `/v1/runs/${runId}`)).body as typeof run;
+      }
+      expect(run.status).toBe('succeeded');
+      expect(run.output?.contacts[0]).toMatchObject({ email: 'ada.lovelace@example.com' });
+    });
+
     it('creates a HubSpot contact once per idempotency key, and reads it back complete', async () => {
       const contact = {
         email: 'edith.clarke@example.com',

@@ -7,6 +7,7 @@ import { startSandbox, type Sandbox } from '@joinery/sandbox';
 import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
+import { recordEvidence } from '@joinery/connectors/testing/evidence';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, startTestJoinery, type TestJoinery } from '../test-harness.js';
 
@@ -111,6 +112,12 @@ describe.each(BACKENDS)('inbound webhooks on %s', (backend) => {
   });
 
   describe('GitHub', () => {
+    recordEvidence({
+      connector: 'github',
+      suite: `webhooks.${backend}`,
+      kind: 'webhook',
+      target: () => ({ kind: 'in_process' }),
+    });
     const push = examples.find((event) => event.name === 'push')?.examples[0];
 
     it("accepts every event of @octokit/webhooks-examples signed by GitHub's signer, and stores it", async () => {
@@ -217,6 +224,12 @@ describe.each(BACKENDS)('inbound webhooks on %s', (backend) => {
   });
 
   describe('Slack', () => {
+    recordEvidence({
+      connector: 'slack',
+      suite: `webhooks.${backend}`,
+      kind: 'webhook',
+      target: () => ({ kind: 'in_process' }),
+    });
     // https://docs.slack.dev/authentication/verifying-requests-from-slack
     const slackHeaders = (body: string, timestamp = nowSeconds(), secret = slackSecret) => ({
       'x-slack-request-timestamp': String(timestamp),
@@ -290,6 +303,12 @@ describe.each(BACKENDS)('inbound webhooks on %s', (backend) => {
   });
 
   describe('Stripe', () => {
+    recordEvidence({
+      connector: 'stripe',
+      suite: `webhooks.${backend}`,
+      kind: 'webhook',
+      target: () => ({ kind: 'in_process' }),
+    });
     const stripe = new Stripe('sk_test_unused');
     const stripeEvent = (id: string) =>
       JSON.stringify({
