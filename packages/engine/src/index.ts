@@ -188,3 +188,4 @@ export { UNIFIED_ACTIONS, isUnifiedAction } from './unified/unified-actions.js';
 export type { MappingView } from './unified/unified-actions.js';
 export { findConflicts } from '@joinery/data';
 export type { Finding } from '@joinery/data';
+export { pageLimit, parseCursor } from './paging.js';

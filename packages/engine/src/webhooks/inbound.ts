@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ConnectorRegistry } from '../connector/registry.js';
 import { JoineryError } from '../errors.js';
+import { pageLimit, parseCursor } from '../paging.js';
 import type { Integrations } from '../integrations.js';
 import type { Scope } from '../connections.js';
 import type { Database } from '@joinery/store';
@@ -185,17 +186,10 @@ export class InboundWebhooks {
     scope: Scope,
     query: DeliveryQuery,
   ): Promise<{ data: WebhookDeliveryView[]; nextCursor: string | null }> {
-    let before: number | undefined;
-    if (query.cursor !== undefined) {
-      before = Number(query.cursor);
-      if (!Number.isSafeInteger(before) || before < 0)
-        throw new JoineryError('invalid_input', 'cursor is not one this API gave out', {
-          path: 'cursor',
-        });
-    }
+    const before = parseCursor(query.cursor);
     const page = await this.#deps.deliveries.list({
       environmentId: scope.environmentId,
-      limit: Math.min(Math.max(query.limit ?? 100, 1), 1000),
+      limit: pageLimit(query.limit),
       ...(query.integration !== undefined ? { integrationKey: query.integration } : {}),
       ...(scope.tenant !== undefined ? { tenant: scope.tenant } : {}),
       ...(before !== undefined ? { before } : {}),

@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { JoineryError, type Engine } from '@joinery/engine';
+import { JoineryError, parseCursor, type Engine } from '@joinery/engine';
 import { bodyLimit } from 'hono/body-limit';
 import { errorBody } from '../schemas.js';
 import type { AppEnv } from '../app.js';
@@ -216,16 +216,4 @@ export function registerOutgoingRoutes(app: OpenAPIHono<AppEnv>, engine: Engine)
       return c.json(result, 200);
     },
   );
-}
-
-/** A list cursor this API gave out (a sequence number), or undefined for the first page. */
-function parseCursor(cursor: string | undefined): number | undefined {
-  if (cursor === undefined) return undefined;
-  const before = Number(cursor);
-  if (!Number.isSafeInteger(before) || before < 0) {
-    throw new JoineryError('invalid_input', 'cursor is not one this API gave out', {
-      path: 'cursor',
-    });
-  }
-  return before;
 }
