@@ -66,7 +66,14 @@ export class RequestLog {
   }
 
   record(entry: LogEntry): void {
-    for (const listener of this.#listeners) listener(entry);
+    for (const listener of this.#listeners) {
+      // A listener (metrics, traces) must not fail the call being logged, nor lose the entry.
+      try {
+        listener(entry);
+      } catch (error) {
+        this.#logger.error({ err: error }, 'a request-log listener failed');
+      }
+    }
     this.#pending.push(entry);
     if (this.#pending.length > this.#options.maxPending) {
       const excess = this.#pending.length - this.#options.maxPending;

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { AuthType, ConnectorDefinition, DeclaredLimit } from '../connector/types.js';
 import { JoineryError, isJoineryError } from '../errors.js';
@@ -74,6 +75,8 @@ export type CredentialRefresher = (
 ) => Promise<void>;
 
 export interface PipelineOptions {
+  /** Where a failure that must not fail the call (recording a rate-limit answer time) is told. */
+  logger?: Pick<Logger, 'warn'>;
   /** Largest response body read into memory (actions, health checks). Defaults to 16 MiB. */
   maxBodyBytes?: number;
   refreshCredentials?: CredentialRefresher;
@@ -133,6 +136,18 @@ export interface StreamedResponse {
   error: JoineryError | null;
 }
 
+const patterns = new Map<string, RegExp>();
+
+/** Connector patterns (limit paths, quota headers), compiled once: they are matched on every call. */
+function compiled(pattern: string): RegExp {
+  let regex = patterns.get(pattern);
+  if (!regex) {
+    regex = new RegExp(pattern);
+    patterns.set(pattern, regex);
+  }
+  return regex;
+}
+
 /** The limits that apply to one request, as keyed windows. */
 export function limitWindows(
   context: ConnectionContext,
@@ -144,7 +159,7 @@ export function limitWindows(
   const windows: LimitWindow[] = [];
   for (const limit of declared) {
     if (limit.methods && !limit.methods.includes(method.toUpperCase() as never)) continue;
-    if (limit.path !== undefined && !new RegExp(limit.path).test(path)) continue;
+    if (limit.path !== undefined && !compiled(limit.path).test(path)) continue;
     const scope = limit.scope ?? 'connection';
     const owner =
       scope === 'integration'
@@ -207,6 +222,7 @@ export class CallPipeline {
   readonly #maxBodyBytes: number;
   readonly #refresh: CredentialRefresher | undefined;
   readonly #limiter: RateLimiter;
+  readonly #logger: Pick<Logger, 'warn'> | undefined;
   readonly #retry: Required<RetryOptions>;
   readonly #breakerOptions: BreakerOptions;
   readonly #onQuota: QuotaListener | undefined;
@@ -226,10 +242,25 @@ export class CallPipeline {
     this.#maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
     this.#refresh = options.refreshCredentials;
     this.#limiter = options.rateLimiter;
+    this.#logger = options.logger;
     this.#retry = { ...defaultRetryOptions, ...options.retry };
     this.#breakerOptions = options.breaker ?? {};
     this.#onQuota = options.onQuota;
     this.#defaultTimeoutMs = options.defaultTimeoutMs ?? 60_000;
+  }
+
+  /**
+   * The answer came: the request counts from now, not from the allowance it was given. Not
+   * awaited — the provider has already acted, so a store failure must not fail the call; the slot
+   * then stays counted at its later time, which errs on the safe side.
+   */
+  #settle(permit: Permit): void {
+    this.#limiter.settle(permit, Date.now()).catch((error: unknown) => {
+      this.#logger?.warn(
+        { err: error },
+        'recording when a rate-limited request was answered failed; its slot stays counted a little longer',
+      );
+    });
   }
 
   breaker(context: ConnectionContext): CircuitBreaker {
@@ -534,14 +565,8 @@ export class CallPipeline {
       permit = await this.#limiter.acquire(windows, deadline, signal);
       throttled = permit.reason;
     } catch (error) {
-      if (isJoineryError(error)) return failUnsent(error);
-      return failUnsent(
-        new JoineryError(
-          'timeout',
-          "the caller's deadline passed while waiting for rate-limit capacity",
-          { cause: error },
-        ),
-      );
+      // The limiter refuses with a JoineryError; anything else is a fault, reported as internal.
+      return failUnsent(error);
     }
 
     let response: Dispatcher.ResponseData;
@@ -558,7 +583,7 @@ export class CallPipeline {
         timeoutMs: remainingMs,
       });
     } catch (error) {
-      await this.#limiter.settle(permit, Date.now());
+      this.#settle(permit);
       const deadlineReached = cappedByDeadline && isJoineryError(error) && error.code === 'timeout';
       const failed = {
         ...fail(
@@ -578,7 +603,7 @@ export class CallPipeline {
       return failed;
     }
 
-    await this.#limiter.settle(permit, Date.now());
+    this.#settle(permit);
     const status = response.statusCode;
     const headers = flattenHeaders(response.headers);
     let error: JoineryError | null;
@@ -657,7 +682,7 @@ export class CallPipeline {
       );
     const quota = context.connector.rateLimit?.quota;
     if (quota && this.#onQuota) {
-      const match = new RegExp(quota.pattern).exec(headers[quota.header.toLowerCase()] ?? '');
+      const match = compiled(quota.pattern).exec(headers[quota.header.toLowerCase()] ?? '');
       if (match)
         this.#onQuota(context, {
           name: quota.name,
