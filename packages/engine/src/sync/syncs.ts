@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { syncRuns, syncs, type Database, type StoredSyncError } from '@joinery/store';
 import type { Connections, Scope } from '../connections.js';
 import { JoineryError, isJoineryError } from '../errors.js';
+import { pageLimit, parseCursor } from '../paging.js';
 import { newId } from '../ids.js';
 import type { CallPipeline, ConnectionContext } from '../outbound/pipeline.js';
 import type { MappingOverrides } from '@joinery/data';
@@ -260,13 +261,6 @@ export class Syncs {
     return syncView(row, latest.get(id) ?? null);
   }
 
-  async delete(scope: Scope, id: string): Promise<void> {
-    const row = await this.#row(scope, id);
-    if (row.state === 'running')
-      throw new JoineryError('conflict', `sync ${id} is running; wait for its run to finish`);
-    await this.#db.delete(syncs).where(eq(syncs.id, id));
-  }
-
   /** Recent runs of a sync, newest first. */
   async runs(scope: Scope, id: string, limit = 20): Promise<SyncRunView[]> {
     await this.#row(scope, id);
@@ -313,14 +307,8 @@ export class Syncs {
     query: { connectionId: string; model: string; cursor?: string; limit?: number },
   ): Promise<{ changes: ChangeView[]; nextCursor: string; hasMore: boolean }> {
     await this.#connections.get(scope, query.connectionId);
-    const after = query.cursor === undefined || query.cursor === '' ? 0 : Number(query.cursor);
-    if (!Number.isSafeInteger(after) || after < 0)
-      throw new JoineryError(
-        'invalid_input',
-        'cursor is not one this API gave out: pass the nextCursor of a previous answer, or none to start from the beginning',
-        { path: 'cursor' },
-      );
-    const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000);
+    const after = parseCursor(query.cursor === '' ? undefined : query.cursor) ?? 0;
+    const limit = pageLimit(query.limit);
     const rows = await readChanges(this.#db, {
       environmentId: scope.environmentId,
       connectionId: query.connectionId,
@@ -608,6 +596,7 @@ export class Syncs {
         })
         .where(and(eq(syncRuns.id, plan.runId), eq(syncRuns.status, 'running')))
         .returning();
+      const checkpoint = boundedCheckpoint(maxCursor, run?.startedAt);
       await tx
         .update(syncs)
         .set({
@@ -619,9 +608,9 @@ export class Syncs {
             status === 'interrupted'
               ? new Date()
               : sql`now() + make_interval(secs => ${syncs.frequencySeconds})`,
-          ...(status === 'succeeded' && maxCursor !== null
+          ...(status === 'succeeded' && checkpoint !== null
             ? {
-                checkpoint: sql`CASE WHEN ${syncs.checkpoint} IS NULL OR ${syncs.checkpoint}::timestamptz < ${maxCursor}::timestamptz THEN ${maxCursor} ELSE ${syncs.checkpoint} END`,
+                checkpoint: sql`CASE WHEN ${syncs.checkpoint} IS NULL OR ${syncs.checkpoint}::timestamptz < ${checkpoint}::timestamptz THEN ${checkpoint} ELSE ${syncs.checkpoint} END`,
               }
             : {}),
         })
@@ -735,4 +724,22 @@ export function findSync(
     );
   }
   return found;
+}
+
+/** How far before a run's start its checkpoint may reach: covers clock skew with the provider. */
+const CHECKPOINT_MARGIN_MS = 60_000;
+
+/**
+ * The checkpoint a succeeded run leaves: the newest modification it saw, but never later than
+ * shortly before the run started. A record that changed while the run was paging (its page
+ * already read, or shifted past by the change) is then read again by the next incremental run —
+ * for nothing if it had not changed, thanks to the payload hash — instead of being skipped.
+ */
+export function boundedCheckpoint(
+  maxCursor: string | null,
+  runStartedAt: Date | undefined,
+): string | null {
+  if (maxCursor === null || runStartedAt === undefined) return maxCursor;
+  const cap = runStartedAt.getTime() - CHECKPOINT_MARGIN_MS;
+  return Date.parse(maxCursor) > cap ? new Date(cap).toISOString() : maxCursor;
 }
