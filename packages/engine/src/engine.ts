@@ -8,6 +8,7 @@ import type { CredentialCipher } from './credential-cipher.js';
 import { Connections, type Scope } from './connections.js';
 import { JoineryError, isJoineryError } from './errors.js';
 import { IdempotencyKeys, requestHash } from './idempotency.js';
+import { pageLimit, parseCursor } from './paging.js';
 import { SchemaDriftRecorder } from './schema-drift.js';
 import { ProviderQuotas } from './quotas.js';
 import { Integrations } from './integrations.js';
@@ -260,6 +261,7 @@ export class Engine {
       this.requestLog,
       (context, error) => this.connections.recordOutcome(context, error),
       {
+        logger: options.logger,
         rateLimiter:
           options.storeKind === 'postgres'
             ? new PostgresRateLimiter(options.db)
@@ -527,7 +529,7 @@ export class Engine {
     if (isRepeatable(context.connector, action)) {
       const result = await this.#actions.run(context, action, input, {
         signal: step.signal,
-        idempotencyKey: `joinery-${requestHash({ environment: scope.environmentId, key: step.stepKey }).slice(0, 40)}`,
+        idempotencyKey: providerIdempotencyKey(scope.environmentId, step.stepKey),
       });
       return result.output;
     }
@@ -574,7 +576,7 @@ export class Engine {
       const result = await this.#actions.run(context, action, input, {
         ...options,
         // The provider sees a key derived from the caller's, scoped to this environment.
-        idempotencyKey: `joinery-${requestHash({ environment: scope.environmentId, key }).slice(0, 40)}`,
+        idempotencyKey: providerIdempotencyKey(scope.environmentId, key),
       });
       await this.idempotency.complete(scope.environmentId, key, result);
       return { ...result, replayed: false };
@@ -752,6 +754,11 @@ export class Engine {
   }
 }
 
+/** The key a provider sees for one of Joinery's idempotency keys: derived, scoped to the environment. */
+function providerIdempotencyKey(environmentId: string, key: string): string {
+  return `joinery-${requestHash({ environment: environmentId, key }).slice(0, 40)}`;
+}
+
 async function readSome(body: Readable, maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
   let total = 0;
@@ -764,21 +771,4 @@ async function readSome(body: Readable, maxBytes: number): Promise<string> {
     }
   }
   return Buffer.concat(chunks).toString('utf8').slice(0, maxBytes);
-}
-
-/** A list cursor this API gave out (a sequence number), or undefined for the first page. */
-function parseCursor(cursor: string | undefined): number | undefined {
-  if (cursor === undefined) return undefined;
-  const before = Number(cursor);
-  if (!Number.isSafeInteger(before) || before < 0) {
-    throw new JoineryError('invalid_input', 'cursor is not one this API gave out', {
-      path: 'cursor',
-    });
-  }
-  return before;
-}
-
-/** Page sizes run from 1 to 1,000; 100 when the caller names none. */
-function pageLimit(limit: number | undefined): number {
-  return Math.min(Math.max(limit ?? 100, 1), 1000);
 }

@@ -262,12 +262,14 @@ export async function startWorker(
   let engine: Engine | null = null;
   try {
     engine = createEngine(config, options, store, logger, userConnectors, () => config.publicUrl);
+    // Before anything runs: events and deliveries enqueue the flows they trigger in their own
+    // transactions.
+    await engine.jobs.start();
     engine.startTokenRefresh(config.tokenRefreshIntervalMs);
     engine.syncs.startScheduler(options.syncSchedulerIntervalMs ?? 5_000);
     if (config.healthCheckIntervalMs > 0) engine.health.start(config.healthCheckIntervalMs);
     engine.outgoing.start(options.outgoingIntervalMs ?? 1_000);
     const executor = engine.startWorker(options.worker === false ? {} : (options.worker ?? {}));
-    await engine.jobs.start();
     logger.info({ store: store.kind, workerId: executor.workerId }, 'Joinery worker is running');
     const running = engine;
     let closing: Promise<void> | null = null;

@@ -9,7 +9,7 @@ import type { Scope } from '../connections.js';
 import type { FlowDefinition, FlowStep } from './flow-definition.js';
 import type { JobQueue, RunJob } from './job-queue.js';
 import { toView, type RunView, type Runs } from './runs.js';
-import { StepRunner, Suspend, storedError, type StepInfo } from './steps.js';
+import { StepRunner, Suspend, asJoineryError, storedError, type StepInfo } from './steps.js';
 
 type RunRow = typeof runs.$inferSelect;
 
@@ -181,22 +181,31 @@ export class RunExecutor {
   }
 
   async #execute(job: RunJob): Promise<void> {
+    let run: RunRow | null;
     try {
-      const run = await this.#claim(job.runId);
-      if (!run) return;
+      run = await this.#claim(job.runId);
+    } catch (error) {
+      // Not claimed: the job expires and is fetched again.
+      this.#deps.logger.error({ err: error, runId: job.runId }, 'claiming a run failed');
+      return;
+    }
+    // The job's work ends with the claim. Completed now, its expiry cannot hand the run out
+    // again while it executes, waits out a backoff or sleeps in a wait step; a worker that dies
+    // from here on is covered by the run's lease.
+    await this.#deps.queue.complete(job.id).catch((error: unknown) => {
+      this.#deps.logger.error({ err: error, jobId: job.id }, 'completing a run job failed');
+    });
+    if (!run) return;
+    const claimed = run;
+    try {
       const traceRun = this.#deps.traceRun;
       if (traceRun)
-        await traceRun({ id: run.id, kind: run.kind, attempt: run.attempts }, () =>
-          this.#executeClaimed(run),
+        await traceRun({ id: claimed.id, kind: claimed.kind, attempt: claimed.attempts }, () =>
+          this.#executeClaimed(claimed),
         );
-      else await this.#executeClaimed(run);
+      else await this.#executeClaimed(claimed);
     } catch (error) {
       this.#deps.logger.error({ err: error, runId: job.runId }, 'executing a run failed');
-    } finally {
-      await this.#deps.queue.complete(job.id).catch((error: unknown) => {
-        // The job stays active until pg-boss expires it; the run's own state is already saved.
-        this.#deps.logger.error({ err: error, jobId: job.id }, 'completing a run job failed');
-      });
     }
   }
 
@@ -222,29 +231,28 @@ export class RunExecutor {
     const controller = new AbortController();
     this.#controllers.add(controller);
     let leaseUntil = Date.now() + this.#leaseMs;
-    const heartbeat = setInterval(
-      () => {
-        // Renewals failing until the lease ran out: another worker may take the run over now,
-        // so this one stops executing it.
-        if (Date.now() >= leaseUntil) controller.abort(new Error('lease expired before renewal'));
-        const until = Date.now() + this.#leaseMs;
-        void this.#deps.db
-          .update(runs)
-          .set({ leaseUntil: new Date(until) })
-          .where(and(eq(runs.id, run.id), eq(runs.workerId, this.workerId)))
-          .returning({ id: runs.id })
-          .then((renewed) => {
-            if (renewed.length === 0) controller.abort(new Error('lease lost'));
-            else leaseUntil = until;
-          })
-          .catch((error: unknown) => {
-            this.#deps.logger.error({ err: error, runId: run.id }, 'renewing a run lease failed');
-          });
-      },
-      Math.max(50, Math.floor(this.#leaseMs / 3)),
-    );
+    const renewEveryMs = Math.max(50, Math.floor(this.#leaseMs / 3));
+    const heartbeat = setInterval(() => {
+      // Renewals failing until the lease would run out before the next one: another worker may
+      // take the run over then, so this one stops executing it first.
+      if (Date.now() + renewEveryMs >= leaseUntil)
+        controller.abort(new Error('lease about to expire without renewal'));
+      const until = Date.now() + this.#leaseMs;
+      void this.#deps.db
+        .update(runs)
+        .set({ leaseUntil: new Date(until) })
+        .where(and(eq(runs.id, run.id), eq(runs.workerId, this.workerId)))
+        .returning({ id: runs.id })
+        .then((renewed) => {
+          if (renewed.length === 0) controller.abort(new Error('lease lost'));
+          else leaseUntil = until;
+        })
+        .catch((error: unknown) => {
+          this.#deps.logger.error({ err: error, runId: run.id }, 'renewing a run lease failed');
+        });
+    }, renewEveryMs);
     try {
-      const steps = new StepRunner(this.#deps.db, run.id);
+      const steps = new StepRunner(this.#deps.db, run.id, controller.signal);
       const output =
         run.kind === 'action'
           ? await this.#actionStep(run, steps, controller.signal)
@@ -481,9 +489,7 @@ export class RunExecutor {
   }
 
   async #failed(run: RunRow, error: unknown): Promise<void> {
-    const failure = isJoineryError(error)
-      ? error
-      : new JoineryError('internal', error instanceof Error ? error.message : String(error));
+    const failure = asJoineryError(error);
     if (!isJoineryError(error))
       this.#deps.logger.error({ err: error, runId: run.id }, 'a run failed on an unexpected error');
     const stored = storedError(failure);

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
 import { flowSchedules, flows, runSteps, runs, type Database } from '@joinery/store';
 import { JoineryError } from '../errors.js';
+import { pageLimit, parseCursor } from '../paging.js';
 import { newId } from '../ids.js';
 import { canonicalJson } from '../idempotency.js';
 import type { Scope } from '../connections.js';
@@ -148,11 +149,11 @@ export class Runs {
       ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
       ...(key === undefined ? {} : { idempotencyKey: key }),
     });
-    if (key === undefined) return { run: toView(await this.create(submit())), replayed: false };
     try {
       return { run: toView(await this.create(submit())), replayed: false };
     } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
+      // A repeat of an Idempotency-Key: the unique index refused the second run.
+      if (key === undefined || !isUniqueViolation(error)) throw error;
       const [existing] = await this.#db
         .select()
         .from(runs)
@@ -191,20 +192,14 @@ export class Runs {
     scope: Scope,
     query: RunQuery,
   ): Promise<{ data: RunView[]; nextCursor: string | null }> {
-    const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
+    const limit = pageLimit(query.limit, 50);
     const conditions = [eq(runs.environmentId, scope.environmentId)];
     if (scope.tenant !== undefined) conditions.push(eq(runs.tenant, scope.tenant));
     if (query.status) conditions.push(eq(runs.status, query.status));
     if (query.flowId) conditions.push(eq(runs.flowId, query.flowId));
     if (query.connectionId) conditions.push(eq(runs.connectionId, query.connectionId));
-    if (query.cursor !== undefined) {
-      const before = Number(query.cursor);
-      if (!Number.isSafeInteger(before))
-        throw new JoineryError('invalid_input', 'cursor is not one this API gave out', {
-          path: 'cursor',
-        });
-      conditions.push(lt(runs.seq, before));
-    }
+    const before = parseCursor(query.cursor);
+    if (before !== undefined) conditions.push(lt(runs.seq, before));
     const rows = await this.#db
       .select()
       .from(runs)
@@ -344,7 +339,16 @@ export class Runs {
       | { type: 'event'; event: string },
     data: { input: unknown; tenant?: string | null; trigger: Record<string, unknown> },
   ): Promise<string[]> {
-    const candidates = await tx.select().from(flows).where(eq(flows.environmentId, environmentId));
+    // Every delivery and connection event passes here: read only the flows with this trigger type.
+    const candidates = await tx
+      .select({ id: flows.id, definition: flows.definition })
+      .from(flows)
+      .where(
+        and(
+          eq(flows.environmentId, environmentId),
+          sql`${flows.definition}->'trigger'->>'type' = ${match.type}`,
+        ),
+      );
     const started: string[] = [];
     for (const flow of candidates) {
       const trigger = (flow.definition as unknown as FlowDefinition).trigger;

@@ -19,11 +19,22 @@ export interface StepInfo {
   attempt: number;
 }
 
-export function storedError(error: unknown): StoredRunError {
-  const e = isJoineryError(error)
+/** Any failure as a JoineryError: unknown throws become `internal`, with their message. */
+export function asJoineryError(error: unknown): JoineryError {
+  return isJoineryError(error)
     ? error
     : new JoineryError('internal', error instanceof Error ? error.message : String(error));
-  const json = e.toJSON().error as StoredRunError;
+}
+
+/**
+ * A failure as runs keep it (in `runs`, `run_steps`, dead letters and `run.failed` events). A
+ * reconnect link is a bearer credential for the tenant's Connect page: it is never stored —
+ * `GET /v1/connections/{id}` gives a fresh one.
+ */
+export function storedError(error: unknown): StoredRunError {
+  const { reconnectUrl, ...json } = asJoineryError(error).toJSON().error as StoredRunError;
+  if (typeof reconnectUrl === 'string' && reconnectUrl !== '')
+    json.message = json.message.split(reconnectUrl).join('(the link at GET /v1/connections/{id})');
   return json;
 }
 
@@ -37,9 +48,13 @@ export class StepRunner {
   readonly #runId: string;
   #position = 0;
 
-  constructor(db: Database, runId: string) {
+  /** Aborted when this worker lost the run: it then writes nothing more to the run's steps. */
+  readonly #signal: AbortSignal | undefined;
+
+  constructor(db: Database, runId: string, signal?: AbortSignal) {
     this.#db = db;
     this.#runId = runId;
+    this.#signal = signal;
   }
 
   async #existing(key: string) {
@@ -86,6 +101,7 @@ export class StepRunner {
           input: input ?? null,
           attempts: attempt,
           error: null,
+          startedAt,
           finishedAt: null,
         },
       });
@@ -93,7 +109,7 @@ export class StepRunner {
     try {
       output = await fn({ uncertain: existing?.status === 'running', attempt });
     } catch (error) {
-      if (error instanceof Suspend) throw error;
+      if (error instanceof Suspend || this.#signal?.aborted) throw error;
       await this.#db
         .update(runSteps)
         .set({ status: 'failed', error: storedError(error), finishedAt: new Date() })

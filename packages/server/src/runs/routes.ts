@@ -104,7 +104,7 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>, engine: Engine): voi
             .optional(),
           flow: z.string().optional(),
           connection: z.string().optional(),
-          limit: z.coerce.number().int().min(1).max(500).optional(),
+          limit: z.coerce.number().int().min(1).max(1000).optional(),
           cursor: z.string().optional(),
         }),
       },
