@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { Secret } from '@joinery/engine';
+import { DEFAULT_PGLITE_SHARED_BUFFERS } from '@joinery/store';
 
 export class ConfigError extends Error {
   constructor(
@@ -37,6 +38,8 @@ export interface JoineryConfig {
    * a crashed worker's runs resume elsewhere this long after it died.
    */
   runLeaseMs: number;
+  /** The embedded store's page cache, as PostgreSQL writes sizes (JOINERY_PGLITE_SHARED_BUFFERS, default 16MB). */
+  pgliteSharedBuffers: string;
   /**
    * Where OpenTelemetry spans go (OTLP/HTTP, JSON): OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, or
    * OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`. Null (the default) = no tracing at all.
@@ -122,14 +125,32 @@ export function loadConfig(env: Record<string, string | undefined>): JoineryConf
       'is required with JOINERY_DATABASE_URL: every process sharing the database must use the same key. Generate one with `openssl rand -base64 32`',
     );
   }
-  const tokenRefreshIntervalMs = parseInterval(env.JOINERY_TOKEN_REFRESH_INTERVAL_MS);
+  // Well inside the 60 s minimum renewal margin of any token lasting 10 minutes or more.
+  const tokenRefreshIntervalMs = parseMs(env.JOINERY_TOKEN_REFRESH_INTERVAL_MS, {
+    name: 'JOINERY_TOKEN_REFRESH_INTERVAL_MS',
+    fallback: 15_000,
+    min: 100,
+    max: 3_600_000,
+  });
   const logLevel = (env.JOINERY_LOG_LEVEL?.trim() || 'info') as JoineryConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError('JOINERY_LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
   const rawConnectorsDir = env.JOINERY_CONNECTORS_DIR?.trim();
-  const healthCheckIntervalMs = parseHealthInterval(env.JOINERY_HEALTH_CHECK_INTERVAL_MS);
+  const healthCheckIntervalMs = parseMs(env.JOINERY_HEALTH_CHECK_INTERVAL_MS, {
+    name: 'JOINERY_HEALTH_CHECK_INTERVAL_MS',
+    fallback: 60_000,
+    min: 100,
+    max: 86_400_000,
+    zero: 'no scheduled checks',
+  });
   const alertSlackUrl = parseAlertUrl(env.JOINERY_ALERT_SLACK_URL);
-  const runLeaseMs = parseRunLease(env.JOINERY_RUN_LEASE_MS);
+  const runLeaseMs = parseMs(env.JOINERY_RUN_LEASE_MS, {
+    name: 'JOINERY_RUN_LEASE_MS',
+    fallback: 30_000,
+    min: 300,
+    max: 3_600_000,
+  });
+  const pgliteSharedBuffers = parseSharedBuffers(env.JOINERY_PGLITE_SHARED_BUFFERS);
   const otlpTracesEndpoint = parseOtlpEndpoint(env);
   return {
     port,
@@ -145,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined>): JoineryConf
     healthCheckIntervalMs,
     alertSlackUrl,
     runLeaseMs,
+    pgliteSharedBuffers,
     otlpTracesEndpoint,
     otelServiceName: env.OTEL_SERVICE_NAME?.trim() || 'joinery',
   };
@@ -178,31 +200,6 @@ function parseOtlpEndpoint(env: Record<string, string | undefined>): string | nu
   return `${value.replace(/\/+$/, '')}/v1/traces`;
 }
 
-function parseRunLease(raw: string | undefined): number {
-  if (raw === undefined || raw.trim() === '') return 30_000;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 300 || value > 3_600_000) {
-    throw new ConfigError(
-      'JOINERY_RUN_LEASE_MS',
-      `"${raw}" is not valid; expected whole milliseconds from 300 to 3600000 (default 30000)`,
-    );
-  }
-  return value;
-}
-
-/** Defaults to 60 s; 0 turns the scheduled checks (and alert evaluation) off. */
-function parseHealthInterval(raw: string | undefined): number {
-  if (raw === undefined || raw.trim() === '') return 60_000;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || (value !== 0 && (value < 100 || value > 86_400_000))) {
-    throw new ConfigError(
-      'JOINERY_HEALTH_CHECK_INTERVAL_MS',
-      `"${raw}" is not valid; expected whole milliseconds from 100 to 86400000, or 0 for no scheduled checks (default 60000)`,
-    );
-  }
-  return value;
-}
-
 /** The URL is a secret (anyone holding it can post to the channel): kept as one, never echoed. */
 function parseAlertUrl(raw: string | undefined): Secret<string> | null {
   const value = raw?.trim();
@@ -221,15 +218,43 @@ function parseAlertUrl(raw: string | undefined): Secret<string> | null {
   return new Secret(value);
 }
 
-/** Defaults to 15 s: well inside the 60 s minimum renewal margin of any token lasting 10 minutes or more. */
-function parseInterval(raw: string | undefined): number {
-  if (raw === undefined || raw.trim() === '') return 15_000;
+interface MsSetting {
+  name: string;
+  fallback: number;
+  min: number;
+  max: number;
+  /** What 0 means, when 0 is allowed (e.g. "no scheduled checks"). */
+  zero?: string;
+}
+
+/** Whole milliseconds within a setting's bounds; unset or blank gives its default. */
+function parseMs(raw: string | undefined, setting: MsSetting): number {
+  if (raw === undefined || raw.trim() === '') return setting.fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 100 || value > 3_600_000) {
+  const zeroAllowed = setting.zero !== undefined && value === 0;
+  if (!Number.isInteger(value) || (!zeroAllowed && (value < setting.min || value > setting.max)))
     throw new ConfigError(
-      'JOINERY_TOKEN_REFRESH_INTERVAL_MS',
-      `"${raw}" is not valid; expected whole milliseconds from 100 to 3600000 (default 15000)`,
+      setting.name,
+      `"${raw}" is not valid; expected whole milliseconds from ${setting.min} to ${setting.max}${setting.zero === undefined ? '' : `, or 0 for ${setting.zero}`} (default ${setting.fallback})`,
     );
-  }
+  return value;
+}
+
+/**
+ * The embedded store's page cache (PostgreSQL's `shared_buffers`, e.g. `16MB`): it lives in
+ * Joinery's own memory, so it is small by default; the operating system caches the data files too.
+ */
+function parseSharedBuffers(raw: string | undefined): string {
+  const value = raw?.trim();
+  if (!value) return DEFAULT_PGLITE_SHARED_BUFFERS;
+  const match = /^(\d+)(kB|MB|GB)$/.exec(value);
+  const unitKb: Record<string, number> = { kB: 1, MB: 1024, GB: 1024 * 1024 };
+  const kb = match ? Number(match[1]) * (unitKb[match[2] ?? ''] ?? 0) : 0;
+  // PGlite's memory is at most 2 GB, which the cache shares with every query.
+  if (kb < 1024 || kb > 1024 * 1024)
+    throw new ConfigError(
+      'JOINERY_PGLITE_SHARED_BUFFERS',
+      `"${value}" is not valid; expected a size from 1MB to 1GB written like 16MB, 256MB or 1GB (default ${DEFAULT_PGLITE_SHARED_BUFFERS})`,
+    );
   return value;
 }

@@ -91,7 +91,11 @@ export function createLogger(level: JoineryConfig['logLevel']): Logger {
 async function openConfiguredStore(config: JoineryConfig): Promise<Store> {
   return config.databaseUrl
     ? openStore({ kind: 'postgres', url: config.databaseUrl })
-    : openStore({ kind: 'pglite', dataDir: config.dataDir });
+    : openStore({
+        kind: 'pglite',
+        dataDir: config.dataDir,
+        sharedBuffers: config.pgliteSharedBuffers,
+      });
 }
 
 function cipherFor(config: JoineryConfig): CredentialCipher {

@@ -1,4 +1,4 @@
-export { openStore, redactUrl } from './open.js';
+export { DEFAULT_PGLITE_SHARED_BUFFERS, openStore, redactUrl } from './open.js';
 export type { Database, Schema, Store, StoreOptions } from './open.js';
 export { lockDataDir, DataDirLockedError, LOCK_FILE } from './data-dir-lock.js';
 export type { DataDirLock } from './data-dir-lock.js';

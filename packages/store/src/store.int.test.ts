@@ -1,10 +1,10 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataDirLockedError, LOCK_FILE, lockDataDir } from './data-dir-lock.js';
-import { openStore, type Store } from './open.js';
+import { DEFAULT_PGLITE_SHARED_BUFFERS, openStore, type Store } from './open.js';
 import { connections, environments, integrations } from './schema.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
@@ -97,6 +97,35 @@ describe('pglite data directory', () => {
       const rows = await second.db.select().from(environments);
       expect(rows.map((r) => r.name)).toEqual(['persisted']);
       await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps a small page cache, sized by sharedBuffers, and the data directory's own settings", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'joinery-store-'));
+    const settings = async (store: Store) => {
+      const result = await store.db.execute(
+        sql`SELECT current_setting('shared_buffers') AS buffers, current_setting('TimeZone') AS zone`,
+      );
+      return (result as { rows: { buffers: string; zone: string }[] }).rows[0];
+    };
+    try {
+      const first = await openStore({ kind: 'pglite', dataDir: dir });
+      expect(await settings(first)).toEqual({
+        buffers: DEFAULT_PGLITE_SHARED_BUFFERS,
+        zone: 'UTC',
+      });
+      await first.close();
+      const second = await openStore({ kind: 'pglite', dataDir: dir, sharedBuffers: '8MB' });
+      expect(await settings(second)).toEqual({ buffers: '8MB', zone: 'UTC' });
+      await second.close();
+      await expect(
+        openStore({ kind: 'pglite', dataDir: dir, sharedBuffers: "8MB'; drop" }),
+      ).rejects.toThrow('is not a size like 16MB');
+      // A refused open leaves the directory free for the next.
+      const third = await openStore({ kind: 'pglite', dataDir: dir });
+      await third.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

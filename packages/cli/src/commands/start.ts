@@ -56,6 +56,7 @@ const spec = {
     ['JOINERY_PORT, JOINERY_HOST', 'where to listen'],
     ['JOINERY_DATA_DIR', 'embedded database directory'],
     ['JOINERY_DATABASE_URL', 'PostgreSQL URL (unset = embedded PGlite)'],
+    ['JOINERY_PGLITE_SHARED_BUFFERS', "the embedded store's page cache (default 16MB)"],
     ['JOINERY_SECRET_KEY', 'sets the API secret key explicitly'],
     [
       'JOINERY_ENCRYPTION_KEY',

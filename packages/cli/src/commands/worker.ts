@@ -35,6 +35,7 @@ const spec = {
   },
   environment: [
     ['JOINERY_DATABASE_URL', 'PostgreSQL URL (unset = embedded PGlite)'],
+    ['JOINERY_PGLITE_SHARED_BUFFERS', "the embedded store's page cache (default 16MB)"],
     ['JOINERY_ENCRYPTION_KEY', 'credential encryption key, the same as the API processes use'],
     ['JOINERY_DATA_DIR', 'embedded database directory'],
   ],
