@@ -2,10 +2,13 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Database } from '@joinery/store';
 
-/** One record ready to store: its provider id, its payload and the payload's hash. */
+/**
+ * One record ready to store: its provider id, its payload as JSON text (serialised once, for the
+ * hash and for the batch) and that text's hash.
+ */
 export interface StagedRecord {
   id: string;
-  payload: unknown;
+  json: string;
   hash: string;
 }
 
@@ -27,10 +30,18 @@ export interface RecordOwner {
 
 type Executor = Pick<Database, 'execute'>;
 
-export function payloadHash(payload: unknown): string {
+/** Stages a record: its payload serialised and hashed. */
+export function stageRecord(id: string, payload: unknown): StagedRecord {
   // The provider serialises a record's fields in a stable order, so the JSON text identifies its
   // content; a reordering would count as one update, never as a lost change.
-  return createHash('sha256').update(JSON.stringify(payload)).digest('base64url');
+  const json = JSON.stringify(payload);
+  return { id, json, hash: createHash('sha256').update(json).digest('base64url') };
+}
+
+/** A batch as the JSON array `storeBatch` sends: each payload's text is reused, not re-serialised. */
+export function batchJson(batch: readonly StagedRecord[]): string {
+  // The hash is base64url and the payload already JSON, so only the id needs quoting.
+  return `[${batch.map((record) => `{"i":${JSON.stringify(record.id)},"p":${record.json},"h":"${record.hash}"}`).join(',')}]`;
 }
 
 function rowsOf(result: unknown): Record<string, unknown>[] {
@@ -58,9 +69,7 @@ export async function storeBatch(
   batch: readonly StagedRecord[],
 ): Promise<BatchOutcome> {
   if (batch.length === 0) return { added: 0, updated: 0, firstSeq: null, lastSeq: null };
-  const json = JSON.stringify(
-    batch.map((record) => ({ i: record.id, p: record.payload, h: record.hash })),
-  );
+  const json = batchJson(batch);
   const result = await db.execute(sql`
     WITH up AS (
       INSERT INTO records AS r (sync_id, external_id, environment_id, connection_id, model,

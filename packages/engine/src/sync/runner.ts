@@ -17,7 +17,7 @@ import {
 } from './paging.js';
 import {
   markUnseenDeleted,
-  payloadHash,
+  stageRecord,
   storeBatch,
   type RecordOwner,
   type StagedRecord,
@@ -202,8 +202,8 @@ export class SyncRunner {
           const modified = cursorMs(readPath(item, definition.cursorPath));
           if (modified !== undefined && (maxCursor === undefined || modified > maxCursor))
             maxCursor = modified;
-          const payload = await plan.toPayload(item, String(id));
-          staged.set(String(id), { id: String(id), payload, hash: payloadHash(payload) });
+          const key = String(id);
+          staged.set(key, stageRecord(key, await plan.toPayload(item, key)));
         }
         pagesStaged += 1;
         resume = { ...resume, queryResults: resume.queryResults + items.length };
