@@ -275,4 +275,33 @@ describe('evidence files', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('show a rewritten file at once, and say when files were left unread', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'joinery-evidence-'));
+    const file = join(dir, 'acme', 'acme.contract.sandbox.json');
+    try {
+      await mkdir(join(dir, 'acme'));
+      await writeFile(file, serializeEvidence(contract()));
+      const first = await readConnectorEvidence(dir, 'acme');
+      expect(first.evidence[0]?.totals.failed).toBe(0);
+      // Rewritten with other results (and another size): read again, not served from memory.
+      const failing = contract();
+      failing.totals = { ...failing.totals, failed: 12 };
+      await writeFile(file, serializeEvidence(failing));
+      expect((await readConnectorEvidence(dir, 'acme')).evidence[0]?.totals.failed).toBe(12);
+      await writeFile(file, 'not json');
+      expect((await readConnectorEvidence(dir, 'acme')).problems).toHaveLength(1);
+
+      await writeFile(file, serializeEvidence(contract()));
+      for (let n = 0; n < 100; n++)
+        await writeFile(join(dir, 'acme', `zz-${String(n).padStart(3, '0')}.json`), '{}');
+      const crowded = await readConnectorEvidence(dir, 'acme');
+      expect(crowded.problems[0]).toMatch(/holds 101 evidence files; only the first 100/);
+      // The first 100 by name: the real file and 99 broken ones, each reported.
+      expect(crowded.evidence).toHaveLength(1);
+      expect(crowded.problems).toHaveLength(100);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
