@@ -237,6 +237,8 @@ async function scenario(workerCount: number) {
       workers.map(
         (child) =>
           new Promise<void>((resolve) => {
+            // A worker that already exited (it crashed, or failed to start) emits no more 'exit'.
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
             child.once('exit', () => resolve());
             child.kill('SIGTERM');
           }),
@@ -244,7 +246,8 @@ async function scenario(workerCount: number) {
     );
     await db.end();
     await api.close();
-    await provider.down().catch(() => undefined);
+    // Resolves whether or not it is listening (close reports "not running" to its callback).
+    await provider.down();
     await database.drop();
     await rm(dir, { recursive: true, force: true });
   }
