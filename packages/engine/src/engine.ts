@@ -30,6 +30,7 @@ import type { RetryOptions } from './outbound/policies/retry.js';
 import type { BreakerOptions } from './outbound/policies/circuit-breaker.js';
 import { RequestLog, type LogEntry, type RequestLogOptions } from './request-log.js';
 import { SecretKeys } from './secret-keys.js';
+import type { Secret } from './secret.js';
 import { WebhookDeliveries } from './webhooks/deliveries.js';
 import { DeadLetters } from './outgoing/dead-letters.js';
 import { OutgoingWebhooks, type OutgoingOptions } from './outgoing/outgoing-webhooks.js';
@@ -79,8 +80,11 @@ export interface EngineOptions {
   /** OpenTelemetry traces over OTLP/HTTP (docs/monitoring.md); none when absent. */
   tracing?: TracingOptions;
   health?: HealthOptions & {
-    /** A Slack-compatible incoming webhook URL for alert notices (`JOINERY_ALERT_SLACK_URL`). */
-    alertSlackUrl?: string;
+    /**
+     * A Slack-compatible incoming webhook URL for alert notices (`JOINERY_ALERT_SLACK_URL`): a
+     * secret, revealed only to send.
+     */
+    alertSlackUrl?: Secret<string>;
   };
 }
 

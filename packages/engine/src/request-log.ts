@@ -23,6 +23,14 @@ export interface LogEntry {
   attempt: number;
   /** What the pipeline did after this exchange and why (retry, wait, give up), or null. */
   decision: string | null;
+  /**
+   * The same decisions as numbers, for metrics: the wait before the retry the pipeline decided on
+   * after this exchange (null: no retry), and how long the rate limiter held the exchange back
+   * before sending it (null: not held). Absent where the pipeline does not set them, and on
+   * entries read back from the store.
+   */
+  retryWaitMs?: number | null;
+  throttleWaitMs?: number | null;
 }
 
 export interface RequestLogOptions {

@@ -239,7 +239,7 @@ function createEngine(
     ...(options.outgoing ? { outgoing: options.outgoing } : {}),
     health: {
       ...options.health,
-      ...(config.alertSlackUrl ? { alertSlackUrl: config.alertSlackUrl.reveal() } : {}),
+      ...(config.alertSlackUrl ? { alertSlackUrl: config.alertSlackUrl } : {}),
     },
   });
 }

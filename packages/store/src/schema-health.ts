@@ -9,17 +9,20 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { connections } from './schema.js';
 
 /**
  * What the health monitor knows about one connection beyond `connections.state`: the reason for the
  * current state, when it began, the last synthetic check, and when the next one is due. Processes
  * sharing PostgreSQL claim due rows with `FOR UPDATE SKIP LOCKED`, so each connection is checked at
- * most once per interval across all of them.
+ * most once per interval across all of them. The row goes with its connection (ON DELETE CASCADE).
  */
 export const connectionHealth = pgTable(
   'connection_health',
   {
-    connectionId: text('connection_id').primaryKey(),
+    connectionId: text('connection_id')
+      .primaryKey()
+      .references(() => connections.id, { onDelete: 'cascade' }),
     environmentId: text('environment_id').notNull(),
     /** The state last observed (compared with `connections.state` to notice a change). */
     state: text('state').notNull(),

@@ -195,7 +195,7 @@ export async function evaluateRules(
     }
   }
 
-  if (rules.dead_letters_growing.enabled && (await tableExists(db, 'dead_letters'))) {
+  if (rules.dead_letters_growing.enabled) {
     evaluated.push('dead_letters_growing');
     const since = new Date(now.getTime() - rules.dead_letters_growing.windowMs).toISOString();
     const rows = await query<{ environment_id: string; recent: number; open: number }>(
@@ -270,7 +270,7 @@ export async function evaluateRules(
       });
   }
 
-  if (rules.sync_stalled.enabled && (await tableExists(db, 'sync_runs'))) {
+  if (rules.sync_stalled.enabled) {
     evaluated.push('sync_stalled');
     const runs = rules.sync_stalled.zeroProgressRuns;
     const stalled = await query<{
@@ -330,12 +330,4 @@ export async function evaluateRules(
   }
 
   return { conditions, evaluated };
-}
-
-async function tableExists(db: Database, name: string): Promise<boolean> {
-  const rows = await query<{ present: boolean }>(
-    db,
-    sql`SELECT to_regclass(${name}) IS NOT NULL AS present`,
-  );
-  return rows[0]?.present === true;
 }

@@ -18,7 +18,7 @@ import {
 } from './alert-rules.js';
 import type { Alerts } from './alerts.js';
 import { defaultDetectorOptions, detect, type DetectorOptions } from './detectors.js';
-import { query, readSignals, type ConnectionSignals } from './signals.js';
+import { query, readSignals, readSignalsOf, type ConnectionSignals } from './signals.js';
 import { defaultStateRules, nextState, observedReason, type StateRules } from './state-machine.js';
 
 export interface HealthOptions {
@@ -141,13 +141,18 @@ export class HealthMonitor {
     this.#timer.unref();
   }
 
+  /** Stops the schedule, waits for the tick under way, and stops sending notices (see `Alerts.stop`). */
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     await this.#ticking;
+    await this.#deps.alerts.stop();
   }
 
-  /** One round: notice state changes, run due checks, evaluate alerts, send notices. Never rejects. */
+  /**
+   * One round: notice state changes, run due checks, evaluate alerts, and hand the notices to the
+   * alerts' own delivery loop (a slow or failing channel never holds up the checks). Never rejects.
+   */
   tick(): Promise<void> {
     this.#ticking ??= this.#tick()
       .catch((error: unknown) => {
@@ -171,34 +176,24 @@ export class HealthMonitor {
         this.#deps.logger.error({ err: error, connectionId: id }, 'health check failed to run');
       }
     }
-    await this.#observe();
     const { conditions, evaluated } = await evaluateRules(
       this.#deps.db,
       this.#rules,
       this.#deps.breakers(),
     );
     await this.#deps.alerts.reconcile(conditions, evaluated);
-    await this.#deps.alerts.deliver();
+    this.#deps.alerts.deliverSoon();
   }
 
   /**
-   * Brings `connection_health` in step with `connections`: a row for each new connection, a
-   * transition for each state changed by someone else (a call, the token manager, a reconnect),
-   * and no row for a deleted connection. Conditional updates make each transition recorded once.
+   * Brings `connection_health` in step with `connections` (all of them, or one) in one statement
+   * and one pass: a row for each connection without one, and the connections whose state someone
+   * else changed (a call, the token manager, a reconnect), each then recorded as a transition. A
+   * deleted connection's row goes with it (ON DELETE CASCADE). Conditional updates make each
+   * transition recorded once, whichever process sees it first.
    */
   async #observe(connectionId?: string): Promise<void> {
-    const db = this.#deps.db;
-    const now = new Date();
-    if (connectionId === undefined) {
-      await db.execute(sql`
-      INSERT INTO connection_health (connection_id, environment_id, state, reason, since, next_check_at)
-      SELECT c.id, c.environment_id, c.state, 'first seen by the health monitor', c.created_at, ${now.toISOString()}::timestamptz
-      FROM connections c LEFT JOIN connection_health h ON h.connection_id = c.id
-      WHERE h.connection_id IS NULL
-      ON CONFLICT (connection_id) DO NOTHING`);
-      await db.execute(sql`
-      DELETE FROM connection_health h WHERE NOT EXISTS (SELECT 1 FROM connections c WHERE c.id = h.connection_id)`);
-    }
+    const now = new Date().toISOString();
     const changed = await query<{
       id: string;
       environment_id: string;
@@ -208,10 +203,22 @@ export class HealthMonitor {
       last_error: StoredError | null;
       previous: string;
     }>(
-      db,
-      sql`SELECT c.id, c.environment_id, c.integration_key, c.tenant, c.state, c.last_error, h.state AS previous
-          FROM connections c JOIN connection_health h ON h.connection_id = c.id
-          WHERE h.state <> c.state${connectionId === undefined ? sql`` : sql` AND c.id = ${connectionId}`}`,
+      this.#deps.db,
+      sql`
+      WITH pending AS (
+        SELECT c.id, c.environment_id, c.integration_key, c.tenant, c.state, c.last_error, c.created_at,
+               h.state AS previous
+        FROM connections c LEFT JOIN connection_health h ON h.connection_id = c.id
+        WHERE (h.connection_id IS NULL OR h.state <> c.state)${connectionId === undefined ? sql`` : sql` AND c.id = ${connectionId}`}
+      ),
+      first_seen AS (
+        INSERT INTO connection_health (connection_id, environment_id, state, reason, since, next_check_at)
+        SELECT id, environment_id, state, 'first seen by the health monitor', created_at, ${now}::timestamptz
+        FROM pending WHERE previous IS NULL
+        ON CONFLICT (connection_id) DO NOTHING
+      )
+      SELECT id, environment_id, integration_key, tenant, state, last_error, previous
+      FROM pending WHERE previous IS NOT NULL`,
     );
     for (const row of changed) {
       await this.#recordTransition(
@@ -369,7 +376,8 @@ export class HealthMonitor {
     )[0];
     if (!row) throw new JoineryError('not_found', `no connection "${connectionId}"`);
     if (enabled ? row.state !== 'disabled' : row.state === 'disabled') return;
-    await this.#observe();
+    // Its health row must exist, and a change someone else made be recorded, before this one.
+    await this.#observe(row.id);
     await this.#apply(
       row,
       enabled ? 'healthy' : 'disabled',
@@ -377,14 +385,18 @@ export class HealthMonitor {
     );
   }
 
-  /** Each connection's state, reason and signals, with what to do. */
+  /**
+   * Each connection's state, reason and signals, with what to do: up to 1,000 connections, their
+   * signals read in one statement. A read records no transitions except the one connection asked
+   * for by id; a state changed since the last tick shows with the reason read from the connection.
+   */
   async connectionsHealth(
     scope: Scope,
     filter: { connectionId?: string; state?: string } = {},
   ): Promise<ConnectionHealthView[]> {
     const db = this.#deps.db;
     await this.#deps.flushLog();
-    await this.#observe();
+    if (filter.connectionId !== undefined) await this.#observe(filter.connectionId);
     const where = [eq(connections.environmentId, scope.environmentId)];
     if (scope.tenant !== undefined) where.push(eq(connections.tenant, scope.tenant));
     if (filter.connectionId !== undefined) where.push(eq(connections.id, filter.connectionId));
@@ -398,16 +410,22 @@ export class HealthMonitor {
       .limit(1000);
     if (filter.connectionId !== undefined && rows.length === 0)
       throw new JoineryError('not_found', `no connection "${filter.connectionId}"`);
+    const signalsOf = await readSignalsOf(
+      db,
+      rows.map((r) => r.connection),
+      this.#windowMs,
+    );
     const out: ConnectionHealthView[] = [];
     for (const { connection, health } of rows) {
-      const signals = await readSignals(db, connection, this.#windowMs);
+      const signals = signalsOf.get(connection.id);
+      if (!signals) throw new Error(`no signals were read for connection ${connection.id}`);
       const view: ConnectionHealthView = {
         connectionId: connection.id,
         integration: connection.integrationKey,
         tenant: connection.tenant,
         state: connection.state as ConnectionState,
         reason: reasonOf(connection, health),
-        since: (health?.since ?? connection.createdAt).toISOString(),
+        since: sinceOf(connection, health).toISOString(),
         lastCheck: health?.lastCheckAt
           ? {
               at: health.lastCheckAt.toISOString(),
@@ -444,7 +462,7 @@ export class HealthMonitor {
   /** State changes of one connection, newest first. */
   async transitions(scope: Scope, connectionId: string, limit = 50): Promise<TransitionView[]> {
     await this.#deps.connections.get(scope, connectionId);
-    await this.#observe();
+    await this.#observe(connectionId);
     const rows = await this.#deps.db
       .select()
       .from(connectionTransitions)
@@ -473,6 +491,12 @@ export class HealthMonitor {
     );
     return rows.map((r) => ({ integration: r.integration_key, state: r.state, count: r.count }));
   }
+}
+
+/** When the current state began: the monitor's record, or the connection's last change if it has not seen this state yet. */
+function sinceOf(connection: ConnectionRow, health: HealthRow | null): Date {
+  if (!health) return connection.createdAt;
+  return health.state === connection.state ? health.since : connection.updatedAt;
 }
 
 function reasonOf(connection: ConnectionRow, health: HealthRow | null): string {

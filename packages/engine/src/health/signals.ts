@@ -59,101 +59,140 @@ const CONSECUTIVE_LOOKBACK = 50;
  */
 const WINDOW_SAMPLE = 5_000;
 
-/**
- * Reads the signals of one connection in three indexed queries: an aggregate over the window, the
- * newest exchanges for the failure streak, and the newest success.
- */
+/** What the signals of a connection are read for: its row's identity and token columns. */
+export interface SignalSubject {
+  id: string;
+  environmentId: string;
+  integrationKey: string;
+  tokenExpiresAt: Date | null;
+  refreshFailures: number;
+}
+
+/** Reads the signals of one connection (see {@link readSignalsOf}). */
 export async function readSignals(
-  db: Database,
-  connection: {
-    id: string;
-    environmentId: string;
-    integrationKey: string;
-    tokenExpiresAt: Date | null;
-    refreshFailures: number;
-  },
+  db: Pick<Database, 'execute'>,
+  connection: SignalSubject,
   windowMs: number,
   now = new Date(),
 ): Promise<ConnectionSignals> {
+  const signals = (await readSignalsOf(db, [connection], windowMs, now)).get(connection.id);
+  if (!signals) throw new Error(`no signals were read for connection ${connection.id}`);
+  return signals;
+}
+
+/**
+ * Reads the signals of a page of connections in one statement, whatever its size: per connection
+ * (a lateral join on the `(connection_id, seq)` index) an aggregate over the window, the newest
+ * exchanges for the failure streak and the newest success; per integration the quota headroom;
+ * per connection the last completed sync run.
+ */
+export async function readSignalsOf(
+  db: Pick<Database, 'execute'>,
+  subjects: readonly SignalSubject[],
+  windowMs: number,
+  now = new Date(),
+): Promise<Map<string, ConnectionSignals>> {
+  const out = new Map<string, ConnectionSignals>();
+  if (subjects.length === 0) return out;
   const since = new Date(now.getTime() - windowMs).toISOString();
   const failureList = sql.join(
     FAILURE_CODES.map((code) => sql`${code}`),
     sql`, `,
   );
-  const aggregate = await query<{
+  // The page travels as one JSON parameter, however many connections it holds.
+  const page = JSON.stringify(
+    subjects.map((c) => ({
+      id: c.id,
+      environment_id: c.environmentId,
+      integration_key: c.integrationKey,
+    })),
+  );
+  const rows = await query<{
+    id: string;
     calls: number;
     failures: number;
     malformed: number;
     rate_limited: number;
     p50: number | null;
     p95: number | null;
+    recent: (string | null)[] | null;
+    last_success: string | Date | null;
+    last_sync: string | Date | null;
+    headroom: number | null;
   }>(
     db,
     sql`
-    SELECT count(*)::int AS calls,
-           count(*) FILTER (WHERE error_code IN (${failureList}))::int AS failures,
-           count(*) FILTER (WHERE error_code = 'malformed_response')::int AS malformed,
-           count(*) FILTER (WHERE error_code = 'rate_limited')::int AS rate_limited,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50,
-           percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95
-    FROM (SELECT error_code, duration_ms, at FROM request_log WHERE connection_id = ${connection.id}
-          ORDER BY seq DESC LIMIT ${WINDOW_SAMPLE}) newest
-    WHERE at >= ${since}::timestamptz`,
+    WITH page AS (
+      SELECT * FROM json_to_recordset(${page}::json) AS p(id text, environment_id text, integration_key text)
+    ),
+    synced AS (
+      SELECT s.connection_id, max(r.finished_at) AS at
+      FROM sync_runs r JOIN syncs s ON s.id = r.sync_id
+      WHERE r.status = 'succeeded' AND s.connection_id IN (SELECT id FROM page)
+      GROUP BY s.connection_id
+    ),
+    quota AS (
+      SELECT q.environment_id, q.integration_key, min(((q."limit" - q.used)::float8) / q."limit") AS headroom
+      FROM provider_quotas q
+      WHERE q."limit" > 0
+        AND (q.environment_id, q.integration_key) IN (SELECT environment_id, integration_key FROM page)
+      GROUP BY q.environment_id, q.integration_key
+    )
+    SELECT p.id, w.calls, w.failures, w.malformed, w.rate_limited, w.p50, w.p95,
+           streak.recent, success.at AS last_success, synced.at AS last_sync, quota.headroom
+    FROM page p
+    CROSS JOIN LATERAL (
+      SELECT count(*)::int AS calls,
+             count(*) FILTER (WHERE error_code IN (${failureList}))::int AS failures,
+             count(*) FILTER (WHERE error_code = 'malformed_response')::int AS malformed,
+             count(*) FILTER (WHERE error_code = 'rate_limited')::int AS rate_limited,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50,
+             percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95
+      FROM (SELECT error_code, duration_ms, at FROM request_log WHERE connection_id = p.id
+            ORDER BY seq DESC LIMIT ${WINDOW_SAMPLE}) newest
+      WHERE at >= ${since}::timestamptz) w
+    CROSS JOIN LATERAL (
+      SELECT json_agg(error_code ORDER BY seq DESC) AS recent
+      FROM (SELECT error_code, seq FROM request_log WHERE connection_id = p.id
+            ORDER BY seq DESC LIMIT ${CONSECUTIVE_LOOKBACK}) newest) streak
+    LEFT JOIN LATERAL (
+      SELECT at FROM request_log WHERE connection_id = p.id AND error_code IS NULL
+      ORDER BY seq DESC LIMIT 1) success ON true
+    LEFT JOIN synced ON synced.connection_id = p.id
+    LEFT JOIN quota ON quota.environment_id = p.environment_id AND quota.integration_key = p.integration_key`,
   );
-  const recent = await query<{ error_code: string | null }>(
-    db,
-    sql`
-    SELECT error_code FROM request_log WHERE connection_id = ${connection.id}
-    ORDER BY seq DESC LIMIT ${CONSECUTIVE_LOOKBACK}`,
-  );
-  const success = await query<{ at: string | Date }>(
-    db,
-    sql`
-    SELECT at FROM request_log WHERE connection_id = ${connection.id} AND error_code IS NULL
-    ORDER BY seq DESC LIMIT 1`,
-  );
-  const quotas = await query<{ headroom: number | null }>(
-    db,
-    sql`
-    SELECT min((("limit" - used)::float8) / "limit") AS headroom FROM provider_quotas
-    WHERE environment_id = ${connection.environmentId}
-      AND integration_key = ${connection.integrationKey} AND "limit" > 0`,
-  );
-  const sync = await query<{ at: string | Date | null }>(
-    db,
-    sql`SELECT max(r.finished_at) AS at FROM sync_runs r JOIN syncs s ON s.id = r.sync_id
-        WHERE s.connection_id = ${connection.id} AND r.status = 'succeeded'`,
-  );
-  const row = aggregate[0];
+  const byId = new Map(rows.map((row) => [row.id, row]));
   const failures = new Set<string>(FAILURE_CODES);
-  let consecutiveFailures = 0;
-  let lastFailureCode: string | null = null;
-  for (const { error_code: code } of recent) {
-    if (code === null || !failures.has(code)) break;
-    lastFailureCode ??= code;
-    consecutiveFailures++;
+  for (const connection of subjects) {
+    const row = byId.get(connection.id);
+    let consecutiveFailures = 0;
+    let lastFailureCode: string | null = null;
+    for (const code of row?.recent ?? []) {
+      if (code === null || !failures.has(code)) break;
+      lastFailureCode ??= code;
+      consecutiveFailures++;
+    }
+    const calls = Number(row?.calls ?? 0);
+    const failed = Number(row?.failures ?? 0);
+    out.set(connection.id, {
+      windowMs,
+      calls,
+      failures: failed,
+      errorRate: calls === 0 ? 0 : failed / calls,
+      malformed: Number(row?.malformed ?? 0),
+      rateLimited: Number(row?.rate_limited ?? 0),
+      latencyP50Ms: row?.p50 == null ? null : Math.round(Number(row.p50)),
+      latencyP95Ms: row?.p95 == null ? null : Math.round(Number(row.p95)),
+      consecutiveFailures,
+      lastFailureCode,
+      lastSuccessAt: row?.last_success ? new Date(row.last_success) : null,
+      tokenExpiresAt: connection.tokenExpiresAt,
+      refreshFailures: connection.refreshFailures,
+      lastSyncAt: row?.last_sync ? new Date(row.last_sync) : null,
+      quotaHeadroom: row?.headroom == null ? null : Number(row.headroom),
+    });
   }
-  const calls = Number(row?.calls ?? 0);
-  const failed = Number(row?.failures ?? 0);
-  const lastSuccess = success[0]?.at;
-  const headroom = quotas[0]?.headroom;
-  return {
-    windowMs,
-    calls,
-    failures: failed,
-    errorRate: calls === 0 ? 0 : failed / calls,
-    malformed: Number(row?.malformed ?? 0),
-    rateLimited: Number(row?.rate_limited ?? 0),
-    latencyP50Ms: row?.p50 == null ? null : Math.round(Number(row.p50)),
-    latencyP95Ms: row?.p95 == null ? null : Math.round(Number(row.p95)),
-    consecutiveFailures,
-    lastFailureCode,
-    lastSuccessAt: lastSuccess === undefined ? null : new Date(lastSuccess),
-    tokenExpiresAt: connection.tokenExpiresAt,
-    refreshFailures: connection.refreshFailures,
-    lastSyncAt: sync[0]?.at ? new Date(sync[0].at) : null,
-    quotaHeadroom: headroom == null ? null : Number(headroom),
-  };
+  return out;
 }
 
 /** Rows of a raw statement; node-postgres and PGlite both answer `{ rows }`. */

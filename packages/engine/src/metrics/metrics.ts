@@ -24,8 +24,11 @@ export interface CollectorSpec {
 /** Latency buckets in seconds: provider calls sit between 50 ms and a few seconds; 60 s is the default deadline. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-const RETRY = /: retry \d+ in \d+ ms/;
 const MAX_CACHED_LABEL_SETS = 10_000;
+// Read from the decision's words only for an entry without the numbers (`retryWaitMs`,
+// `throttleWaitMs`): the pipeline's retry and rate-limiter reasons read "…: retry 2 in 100 ms, …"
+// and "waiting 250 ms for capacity …".
+const RETRY = /: retry \d+ in \d+ ms/;
 const THROTTLE = /^waiting (\d+) ms/;
 
 /**
@@ -135,12 +138,11 @@ export class Metrics {
         this.#durationChildren.set(durationKey, duration);
     }
     duration.observe(entry.durationMs / 1000);
-    const decision = entry.decision ?? '';
-    if (RETRY.test(decision)) this.#retries.inc({ integration, code: entry.errorCode ?? 'none' });
-    const throttled = THROTTLE.exec(decision);
-    if (throttled) {
+    if (retried(entry)) this.#retries.inc({ integration, code: entry.errorCode ?? 'none' });
+    const throttleMs = throttleWait(entry);
+    if (throttleMs !== null) {
       this.#throttleWaits.inc({ integration });
-      this.#throttleSeconds.inc({ integration }, Number(throttled[1]) / 1000);
+      this.#throttleSeconds.inc({ integration }, throttleMs / 1000);
     }
   }
 
@@ -201,4 +203,17 @@ export class Metrics {
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+/** Whether the pipeline decided to retry after this exchange. */
+function retried(entry: LogEntry): boolean {
+  if (entry.retryWaitMs !== undefined) return entry.retryWaitMs !== null;
+  return RETRY.test(entry.decision ?? '');
+}
+
+/** How long the rate limiter held this exchange back, in ms, or null when it went at once. */
+function throttleWait(entry: LogEntry): number | null {
+  if (entry.throttleWaitMs !== undefined) return entry.throttleWaitMs;
+  const match = THROTTLE.exec(entry.decision ?? '');
+  return match ? Number(match[1]) : null;
 }

@@ -620,6 +620,8 @@ describe('health, alerts and metrics against the sandbox', { timeout: 60_000 }, 
     // No secret in the exposition.
     expect(JSON.stringify([...families.values()])).not.toContain(token);
     expect(JSON.stringify([...families.values()])).not.toContain('T000/B000');
+    // Nor is the Slack URL in any log line, from start-up to here.
+    expect(joinery.logs.join('')).not.toContain('T000/B000');
     joinery.running.engine.health.start(INTERVAL_MS);
   });
 });

@@ -107,7 +107,11 @@ export function registerHealthRoutes(app: OpenAPIHono<AppEnv>, engine: Engine): 
         query: z.object({
           status: z.enum(['firing', 'resolved']).optional(),
           limit: z.coerce.number().int().min(1).max(1000).optional(),
-          cursor: z.string().regex(/^\d+$/).optional(),
+          cursor: z
+            .string()
+            .regex(/^[fr]\d{1,15}$/)
+            .optional()
+            .describe('The nextCursor of the previous page'),
         }),
       },
       responses: {
@@ -121,11 +125,10 @@ export function registerHealthRoutes(app: OpenAPIHono<AppEnv>, engine: Engine): 
       const page = await engine.alerts.list(scope.environmentId, {
         ...(query.status !== undefined ? { status: query.status } : {}),
         ...(query.limit !== undefined ? { limit: query.limit } : {}),
-        ...(query.cursor !== undefined ? { before: Number(query.cursor) } : {}),
+        ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
+        // A tenant-restricted request sees the alerts about its own connections only.
+        ...(scope.tenant !== undefined ? { tenant: scope.tenant } : {}),
       });
-      // A tenant-restricted key sees the alerts about its own connections only.
-      if (scope.tenant !== undefined)
-        page.data = page.data.filter((a) => a.details.tenant === scope.tenant);
       return c.json(page, 200);
     },
   );
