@@ -26,7 +26,7 @@ export interface LogEntry {
   /**
    * The same decisions as numbers, for metrics: the wait before the retry the pipeline decided on
    * after this exchange (null: no retry), and how long the rate limiter held the exchange back
-   * before sending it (null: not held). Absent where the pipeline does not set them, and on
+   * before sending it (null: not held). Set by the pipeline on every exchange it logs; absent on
    * entries read back from the store.
    */
   retryWaitMs?: number | null;

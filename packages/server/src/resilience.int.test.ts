@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { startSandbox, type Sandbox } from '@joinery/sandbox';
+import type { LogEntry } from '@joinery/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestJoinery, type TestJoinery } from './test-harness.js';
 
@@ -96,6 +97,10 @@ describe('resilient call pipeline', () => {
 
   it('honours Retry-After: the retry waits at least as long as the provider asked', async () => {
     const id = await connect();
+    const live: LogEntry[] = [];
+    joinery.running.engine.requestLog.onEntry((entry) => {
+      if (entry.connectionId === id && entry.source === 'action') live.push(entry);
+    });
     sandbox.faults.add({
       path: '/repos/mona/hello-world',
       fault: { kind: 'rate_limit', status: 429, retryAfter: 2 },
@@ -107,6 +112,12 @@ describe('resilient call pipeline', () => {
       rows.filter((r) => r.source === 'action'),
     );
     expect(first.decision).toMatch(/provider asked to wait 2000 ms/);
+    // The same decision as numbers (for metrics): a retry after the 2 s asked (plus a small
+    // margin), then none.
+    expect(live.map((entry) => entry.status)).toEqual([429, 200]);
+    expect(live[0]?.retryWaitMs).toBeGreaterThanOrEqual(2_000);
+    expect(live[0]?.retryWaitMs).toBeLessThan(2_500);
+    expect(live[1]?.retryWaitMs).toBeNull();
   });
 
   it('reads Retry-After as an HTTP date', async () => {
@@ -223,6 +234,10 @@ describe('resilient call pipeline', () => {
 
   it('pre-throttles to the declared limit so the provider never has to say 429', async () => {
     const id = await connect({ rateLimits: [{ name: 'per_second', requests: 5, perSeconds: 1 }] });
+    const live: LogEntry[] = [];
+    joinery.running.engine.requestLog.onEntry((entry) => {
+      if (entry.connectionId === id) live.push(entry);
+    });
     const started = Date.now();
     const results = await Promise.all(Array.from({ length: 15 }, () => getRepo(id)));
     const elapsed = Date.now() - started;
@@ -244,6 +259,14 @@ describe('resilient call pipeline', () => {
       (r: any) => r.source === 'action' && r.durationMs >= 900,
     );
     expect(waited.length).toBeGreaterThan(0);
+    // Metrics read the wait as a number: the entries of held calls carry it, the others null.
+    const held = live.filter((entry) => entry.throttleWaitMs !== null);
+    expect(held.length).toBeGreaterThanOrEqual(5);
+    for (const entry of held) {
+      expect(entry.throttleWaitMs).toBeGreaterThanOrEqual(1);
+      expect(entry.decision).toContain(`waiting ${entry.throttleWaitMs} ms for capacity`);
+    }
+    expect(live.every((entry) => entry.retryWaitMs === null)).toBe(true);
   });
 
   it("fails early with rate_limited when capacity comes after the caller's deadline", async () => {

@@ -56,16 +56,4 @@ describe('Metrics.observeExchange', () => {
     expect(await value(metrics, 'joinery_retries_total')).toBeUndefined();
     expect(await value(metrics, 'joinery_throttle_waits_total')).toBeUndefined();
   });
-
-  it('still reads an entry without the numbers from its decision', async () => {
-    const metrics = new Metrics();
-    metrics.observeExchange(
-      entry({
-        decision:
-          'waiting 250 ms for capacity under "core" (5000 per 3600 s); provider_unavailable: retry 2 in 100 ms, backoff',
-      }),
-    );
-    expect(await value(metrics, 'joinery_retries_total')).toBe(1);
-    expect(await value(metrics, 'joinery_throttle_wait_seconds_total')).toBe(0.25);
-  });
 });

@@ -25,11 +25,6 @@ export interface CollectorSpec {
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 const MAX_CACHED_LABEL_SETS = 10_000;
-// Read from the decision's words only for an entry without the numbers (`retryWaitMs`,
-// `throttleWaitMs`): the pipeline's retry and rate-limiter reasons read "…: retry 2 in 100 ms, …"
-// and "waiting 250 ms for capacity …".
-const RETRY = /: retry \d+ in \d+ ms/;
-const THROTTLE = /^waiting (\d+) ms/;
 
 /**
  * Joinery's Prometheus metrics, in a registry of its own (not prom-client's global one), so several
@@ -205,15 +200,12 @@ export class Metrics {
   }
 }
 
-/** Whether the pipeline decided to retry after this exchange. */
+/** Whether the pipeline decided to retry after this exchange (it sets the wait when it does). */
 function retried(entry: LogEntry): boolean {
-  if (entry.retryWaitMs !== undefined) return entry.retryWaitMs !== null;
-  return RETRY.test(entry.decision ?? '');
+  return entry.retryWaitMs !== undefined && entry.retryWaitMs !== null;
 }
 
 /** How long the rate limiter held this exchange back, in ms, or null when it went at once. */
 function throttleWait(entry: LogEntry): number | null {
-  if (entry.throttleWaitMs !== undefined) return entry.throttleWaitMs;
-  const match = THROTTLE.exec(entry.decision ?? '');
-  return match ? Number(match[1]) : null;
+  return entry.throttleWaitMs ?? null;
 }

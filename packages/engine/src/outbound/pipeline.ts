@@ -200,6 +200,8 @@ interface Exchange {
   deadlineReached?: boolean;
   /** Why the request waited for rate-limit capacity before it was sent, if it did. */
   throttled?: string | null;
+  /** How long it waited for that capacity, in milliseconds, if it did. */
+  throttledMs?: number | null;
 }
 
 type Send = {
@@ -490,7 +492,10 @@ export class CallPipeline {
       const why = [exchange.throttled, decision?.reason]
         .filter((part): part is string => Boolean(part))
         .join('; ');
-      this.#record(context, meta, send.method, exchange, error, attempt, why === '' ? null : why);
+      this.#record(context, meta, send.method, exchange, error, attempt, {
+        text: why === '' ? null : why,
+        retryWaitMs: decision?.retry ? decision.waitMs : null,
+      });
       if (!decision?.retry) {
         await this.#onOutcome(context, error);
         return exchange;
@@ -557,6 +562,7 @@ export class CallPipeline {
     const windows = limitWindows(context, send.method, url.pathname);
     let permit: Permit;
     let throttled: string | null;
+    let throttledMs: number | null;
     try {
       if (!context.allowPrivateNetwork) checkLiteralHost(url.hostname);
       breaker.admit();
@@ -564,6 +570,7 @@ export class CallPipeline {
       // between this and the send, or the request would leave later than it is counted.
       permit = await this.#limiter.acquire(windows, deadline, signal);
       throttled = permit.reason;
+      throttledMs = permit.waitMs;
     } catch (error) {
       // The limiter refuses with a JoineryError; anything else is a fault, reported as internal.
       return failUnsent(error);
@@ -598,6 +605,7 @@ export class CallPipeline {
         notSent: false,
         deadlineReached,
         throttled,
+        throttledMs,
       };
       breaker.record(failed.error?.code ?? 'network');
       return failed;
@@ -659,6 +667,7 @@ export class CallPipeline {
       started,
       notSent: false,
       throttled,
+      throttledMs,
     };
   }
 
@@ -699,7 +708,7 @@ export class CallPipeline {
     exchange: Exchange,
     error: JoineryError | null,
     attempt: number,
-    decision: string | null,
+    decision: { text: string | null; retryWaitMs: number | null },
   ): void {
     this.#log.record({
       id: newId('log'),
@@ -717,7 +726,9 @@ export class CallPipeline {
       errorCode: error?.code ?? null,
       requestId: exchange.requestId,
       attempt,
-      decision,
+      decision: decision.text,
+      retryWaitMs: decision.retryWaitMs,
+      throttleWaitMs: exchange.throttledMs ?? null,
     });
   }
 }

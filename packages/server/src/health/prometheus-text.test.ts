@@ -70,6 +70,8 @@ describe('parsePrometheusText', () => {
       attempt: 1,
       decision:
         'waiting 250 ms for capacity under "core" (10 per 1 s); provider_unavailable: retry 2 in 200 ms, 503',
+      retryWaitMs: 200,
+      throttleWaitMs: 250,
     });
     metrics.registerCollector({
       name: 'joinery_queue_depth',

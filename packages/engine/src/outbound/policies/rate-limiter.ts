@@ -26,6 +26,8 @@ export interface Permit {
   countedAt: number;
   /** How long it waited for capacity and why, when it did; null when it went at once. */
   reason: string | null;
+  /** The same wait in milliseconds (for metrics); null when it went at once. */
+  waitMs: number | null;
 }
 
 /**
@@ -386,11 +388,13 @@ abstract class QueuedRateLimiter implements RateLimiter {
           const keys = head.windows.filter((w) => !w.blockOnly).map((w) => w.key);
           for (const waiter of queue.waiters.splice(0, admission.count)) {
             const waitMs = Math.round(admission.sentAt - waiter.enqueuedAt);
+            const held = waiter.held && waitMs >= 1 ? waiter.held : null;
             this.#finish(waiter, {
               keys,
               sentAt: admission.sentAt,
               countedAt: admission.countedAt,
-              reason: waiter.held && waitMs >= 1 ? waitReason(waiter.held, waitMs) : null,
+              reason: held ? waitReason(held, waitMs) : null,
+              waitMs: held ? waitMs : null,
             });
           }
           continue;
