@@ -1,11 +1,11 @@
 import jsonata from 'jsonata';
-import type { Action, ActionContext, HttpAction, Pagination } from './connector/types.js';
+import type { Action, ActionContext, HttpAction } from './connector/types.js';
 import { readPath } from './outbound/classify.js';
 import { JoineryError } from './errors.js';
-import { parseLinkHeader } from './outbound/headers.js';
 import type { CallMeta, CallPipeline, ConnectionContext } from './outbound/pipeline.js';
-import type { ProviderRequest, ProviderResponse } from './outbound/types.js';
+import type { ProviderRequest } from './outbound/types.js';
 import { findingsFromIssues, unknownFields, type SchemaDriftRecorder } from './schema-drift.js';
+import { nextPageRequest } from './sync/paging.js';
 import { parseOrThrow } from './validation.js';
 
 /** Most pages an HTTP action follows, whatever its limit: a safety cap, not a tuning knob. */
@@ -56,40 +56,6 @@ function buildRequest(
     request.json = json;
   }
   return request;
-}
-
-/** The request for the page after `response`, or null on the last page. */
-function nextPage(
-  pagination: Pagination,
-  first: ProviderRequest,
-  response: ProviderResponse,
-): ProviderRequest | null {
-  switch (pagination.type) {
-    case 'link': {
-      const url = parseLinkHeader(response.headers.link).next;
-      return url ? { method: first.method, path: url } : null;
-    }
-    case 'cursor': {
-      const cursor = readPath(response.body, pagination.nextCursorPath);
-      if (typeof cursor !== 'string' && typeof cursor !== 'number') return null;
-      if (cursor === '') return null;
-      if (first.json !== undefined && typeof first.json === 'object' && first.json !== null) {
-        return {
-          ...first,
-          json: { ...(first.json as Record<string, unknown>), [pagination.cursorParam]: cursor },
-        };
-      }
-      return { ...first, query: { ...first.query, [pagination.cursorParam]: cursor } };
-    }
-    case 'next_url': {
-      const url = readPath(response.body, pagination.nextUrlPath);
-      return typeof url === 'string' && url !== ''
-        ? { method: 'GET', path: url, ...(first.headers ? { headers: first.headers } : {}) }
-        : null;
-    }
-    case 'none':
-      return null;
-  }
 }
 
 export class ActionRunner {
@@ -217,7 +183,7 @@ export class ActionRunner {
           );
         }
         items.push(...(pageItems as unknown[]));
-        next = nextPage(pagination, request, response);
+        next = nextPageRequest(pagination, request, response);
       }
       body = items.slice(0, limit);
     }

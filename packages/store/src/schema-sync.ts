@@ -36,6 +36,11 @@ export interface SyncResumeState {
   queryCursor: string | null;
   /** How many results the current query has returned (for providers that cap a query's results). */
   queryResults: number;
+  /**
+   * The provider fields the run's requests name (the mapping's, with the connection's overrides);
+   * absent for a sync whose requests name none. A run resumes only while they are still the same.
+   */
+  fields?: readonly string[];
 }
 
 /**

@@ -1,17 +1,5 @@
 import type { SyncDefinition } from '@joinery/engine';
-
-const PROPERTIES = [
-  'firstname',
-  'lastname',
-  'email',
-  'phone',
-  'company',
-  'jobtitle',
-  'lifecyclestage',
-  'hs_lead_status',
-  'createdate',
-  'lastmodifieddate',
-];
+import { propertyNames } from './mappings.js';
 
 /**
  * HubSpot contacts, stored as unified Contacts through the connector's `contacts` mapping.
@@ -23,17 +11,20 @@ const PROPERTIES = [
  * page (its maximum). Search stops paging after 10,000 results, so a longer run starts a new search
  * from the newest `lastmodifieddate` it read. Search does not return archived contacts: deletions
  * are seen by full runs only.
+ * Both ask for the properties the connection's `contacts` mapping reads, its overrides included
+ * (`{{fields}}`), as the unified contacts actions do.
  */
 export const hubspotContactsSync: SyncDefinition = {
   name: 'contacts',
   model: 'Contact',
   mapping: 'contacts',
+  fieldNames: propertyNames,
   description:
     'HubSpot contacts: full via the list endpoint, incremental via search on lastmodifieddate.',
   full: {
     method: 'GET',
     path: '/crm/v3/objects/contacts',
-    query: { limit: 100, archived: false, properties: PROPERTIES.join(',') },
+    query: { limit: 100, archived: false, properties: '{{fields}}' },
   },
   incremental: {
     method: 'POST',
@@ -43,7 +34,7 @@ export const hubspotContactsSync: SyncDefinition = {
         { filters: [{ propertyName: 'lastmodifieddate', operator: 'GTE', value: '{{cursor}}' }] },
       ],
       sorts: [{ propertyName: 'lastmodifieddate', direction: 'ASCENDING' }],
-      properties: PROPERTIES,
+      properties: '{{fields}}',
       limit: 200,
     },
     cursorFormat: 'epoch_ms',

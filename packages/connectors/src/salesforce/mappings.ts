@@ -51,10 +51,10 @@ const FIELD = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$/;
 const RECORD_ID = /^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$/;
 
 /**
- * The SELECT list. Field names come from mappings and tenants' overrides and end up in SOQL, so
- * anything but a plain or one-level relationship name is refused rather than quoted.
+ * The fields to SELECT, `Id` first. Field names come from mappings and tenants' overrides and end
+ * up in SOQL, so anything but a plain or one-level relationship name is refused rather than quoted.
  */
-export function selectList(fields: readonly string[]): string {
+export function selectFields(fields: readonly string[]): string[] {
   const names = new Set(['Id']);
   for (const field of fields) {
     if (!FIELD.test(field))
@@ -65,8 +65,11 @@ export function selectList(fields: readonly string[]): string {
       );
     names.add(field);
   }
-  return [...names].join(', ');
+  return [...names];
 }
+
+/** The SELECT list of a query. */
+export const selectList = (fields: readonly string[]): string => selectFields(fields).join(', ');
 
 /** Backslash, quote and line breaks escaped, as SOQL string literals require. */
 const escapeSoql = (value: string) =>

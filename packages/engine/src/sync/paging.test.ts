@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cursorMs, firstRequest, formatCursor, nextRequest } from './paging.js';
+import { cursorMs, firstRequest, formatCursor, nextPageRequest } from './paging.js';
 
-describe('sync paging', () => {
+describe('paging (syncs and actions)', () => {
   const instant = Date.UTC(2025, 0, 2, 3, 4, 5, 678);
 
   it('writes a cursor in the form each provider takes', () => {
@@ -46,21 +46,21 @@ describe('sync paging', () => {
     } as const;
     const page = { headers: {}, body: { paging: { next: { after: 'NTI%3D' } } } };
     expect(
-      nextRequest(pagination, { method: 'GET', path: '/list', query: { limit: 100 } }, page),
+      nextPageRequest(pagination, { method: 'GET', path: '/list', query: { limit: 100 } }, page),
     ).toEqual({
       method: 'GET',
       path: '/list',
       query: { limit: 100, after: 'NTI%3D' },
     });
     expect(
-      nextRequest(pagination, { method: 'POST', path: '/search', json: { limit: 200 } }, page),
+      nextPageRequest(pagination, { method: 'POST', path: '/search', json: { limit: 200 } }, page),
     ).toEqual({
       method: 'POST',
       path: '/search',
       json: { limit: 200, after: 'NTI%3D' },
     });
     expect(
-      nextRequest(pagination, { method: 'GET', path: '/list' }, { headers: {}, body: {} }),
+      nextPageRequest(pagination, { method: 'GET', path: '/list' }, { headers: {}, body: {} }),
     ).toBeNull();
   });
 
@@ -72,8 +72,65 @@ describe('sync paging', () => {
       query: { q: 'SELECT Id FROM Contact' },
     };
     expect(
-      nextRequest(pagination, first, { headers: {}, body: { nextRecordsUrl: '/query/01g-2000' } }),
+      nextPageRequest(pagination, first, {
+        headers: {},
+        body: { nextRecordsUrl: '/query/01g-2000' },
+      }),
     ).toEqual({ method: 'GET', path: '/query/01g-2000' });
-    expect(nextRequest(pagination, first, { headers: {}, body: { done: true } })).toBeNull();
+    expect(nextPageRequest(pagination, first, { headers: {}, body: { done: true } })).toBeNull();
+  });
+
+  it("follows a Link header's next URL with the same method, and stops without one", () => {
+    const pagination = { type: 'link' } as const;
+    const first = { method: 'GET' as const, path: '/user/repos', query: { per_page: 100 } };
+    const next = 'https://api.github.com/user/repos?per_page=100&page=2';
+    expect(
+      nextPageRequest(pagination, first, {
+        headers: {
+          link: `<${next}>; rel="next", <https://api.github.com/user/repos?page=9>; rel="last"`,
+        },
+        body: [],
+      }),
+    ).toEqual({ method: 'GET', path: next });
+    expect(
+      nextPageRequest(pagination, first, {
+        headers: { link: '<https://api.github.com/user/repos?page=1>; rel="prev"' },
+        body: [],
+      }),
+    ).toBeNull();
+  });
+
+  it("keeps an action's headers on every page, and drops the query and body a provider URL replaces", () => {
+    const first = {
+      method: 'POST' as const,
+      path: '/search',
+      json: { limit: 10 },
+      headers: { 'Idempotency-Key': 'k1' },
+    };
+    expect(
+      nextPageRequest({ type: 'next_url', nextUrlPath: 'next' }, first, {
+        headers: {},
+        body: { next: '/search/page-2' },
+      }),
+    ).toEqual({ method: 'GET', path: '/search/page-2', headers: { 'Idempotency-Key': 'k1' } });
+    expect(
+      nextPageRequest({ type: 'cursor', cursorParam: 'after', nextCursorPath: 'after' }, first, {
+        headers: {},
+        body: { after: 20 },
+      }),
+    ).toEqual({ ...first, json: { limit: 10, after: 20 } });
+  });
+
+  it('stops at once without pagination, and on an empty cursor', () => {
+    const first = { method: 'GET' as const, path: '/list' };
+    expect(
+      nextPageRequest({ type: 'none' }, first, { headers: {}, body: { after: 'x' } }),
+    ).toBeNull();
+    expect(
+      nextPageRequest({ type: 'cursor', cursorParam: 'after', nextCursorPath: 'after' }, first, {
+        headers: {},
+        body: { after: '' },
+      }),
+    ).toBeNull();
   });
 });

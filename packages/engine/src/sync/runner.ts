@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq, sql } from 'drizzle-orm';
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { syncRuns, syncs, type Database, type SyncResumeState } from '@joinery/store';
 import type { Pagination } from '../connector/types.js';
 import { JoineryError, isJoineryError } from '../errors.js';
@@ -11,7 +12,7 @@ import {
   cursorMs,
   firstRequest,
   formatCursor,
-  nextRequest,
+  nextPageRequest,
   toProviderRequest,
   type PageRequest,
 } from './paging.js';
@@ -42,6 +43,12 @@ export const defaultRunnerOptions: RunnerOptions = {
 /** The run being executed, as read when it started or resumed. */
 export interface RunPlan {
   runId: string;
+  /**
+   * The run's `attempts` when this executor started it. A run resumed elsewhere after its
+   * heartbeat went stale keeps its id but counts another attempt: every write of this executor
+   * requires this attempt, so an executor that was only paused cannot write over its successor.
+   */
+  attempt: number;
   kind: 'full' | 'incremental';
   owner: RecordOwner;
   definition: SyncDefinition;
@@ -75,9 +82,16 @@ export function initialResume(
   definition: SyncDefinition,
   kind: 'full' | 'incremental',
   checkpoint: string | null,
+  fields: readonly string[] | null,
 ): SyncResumeState {
+  const named = fields === null ? {} : { fields };
   if (kind === 'full')
-    return { request: firstRequest(definition.full, null), queryCursor: null, queryResults: 0 };
+    return {
+      request: firstRequest(definition.full, null),
+      queryCursor: null,
+      queryResults: 0,
+      ...named,
+    };
   const template = templateFor(definition, 'incremental');
   const from = checkpoint === null ? undefined : cursorMs(checkpoint);
   if (from === undefined)
@@ -89,7 +103,21 @@ export function initialResume(
     ),
     queryCursor: new Date(from).toISOString(),
     queryResults: 0,
+    ...named,
   };
+}
+
+/** Whether a stored position's requests name the same provider fields (in any order) as `fields`. */
+export function requestsFields(resume: SyncResumeState, fields: readonly string[] | null): boolean {
+  // Read from a JSON column: checked, not trusted.
+  const stored: unknown = resume.fields;
+  if (!Array.isArray(stored)) return fields === null;
+  if (fields === null) return false;
+  const named = new Set(fields);
+  return (
+    stored.length === named.size &&
+    stored.every((field) => typeof field === 'string' && named.has(field))
+  );
 }
 
 /**
@@ -146,28 +174,25 @@ export class SyncRunner {
       staged = new Map();
       pagesStaged = 0;
       await this.#db.transaction(async (tx) => {
-        await fence(tx, plan);
+        await fence(tx, plan, 'batch');
         const outcome = await storeBatch(tx, plan.owner, plan.runId, token, records);
-        await tx
-          .update(syncRuns)
-          .set({
-            recordsSeen: sql`${syncRuns.recordsSeen} + ${records.length}`,
-            recordsAdded: sql`${syncRuns.recordsAdded} + ${outcome.added}`,
-            recordsUpdated: sql`${syncRuns.recordsUpdated} + ${outcome.updated}`,
-            pages: sql`${syncRuns.pages} + ${pages}`,
-            activeMs: sql`${syncRuns.activeMs} + ${activeMs}`,
-            heartbeatAt: new Date(now),
-            ...(nextResume ? { resume: nextResume } : {}),
-            ...(total !== null ? { recordsTotal: total } : {}),
-            ...(newest !== undefined ? { maxCursor: newest } : {}),
-            ...(outcome.firstSeq !== null
-              ? {
-                  firstChangeSeq: sql`coalesce(${syncRuns.firstChangeSeq}, ${outcome.firstSeq})`,
-                  lastChangeSeq: sql`greatest(${syncRuns.lastChangeSeq}, ${outcome.lastSeq})`,
-                }
-              : {}),
-          })
-          .where(eq(syncRuns.id, plan.runId));
+        await updateOwnedRun(tx, plan, 'batch', {
+          recordsSeen: sql`${syncRuns.recordsSeen} + ${records.length}`,
+          recordsAdded: sql`${syncRuns.recordsAdded} + ${outcome.added}`,
+          recordsUpdated: sql`${syncRuns.recordsUpdated} + ${outcome.updated}`,
+          pages: sql`${syncRuns.pages} + ${pages}`,
+          activeMs: sql`${syncRuns.activeMs} + ${activeMs}`,
+          heartbeatAt: new Date(now),
+          ...(nextResume ? { resume: nextResume } : {}),
+          ...(total !== null ? { recordsTotal: total } : {}),
+          ...(newest !== undefined ? { maxCursor: newest } : {}),
+          ...(outcome.firstSeq !== null
+            ? {
+                firstChangeSeq: sql`coalesce(${syncRuns.firstChangeSeq}, ${outcome.firstSeq})`,
+                lastChangeSeq: sql`greatest(${syncRuns.lastChangeSeq}, ${outcome.lastSeq})`,
+              }
+            : {}),
+        });
       });
     };
     /** The batch being stored while the next pages are fetched; at most one at a time. */
@@ -176,7 +201,8 @@ export class SyncRunner {
     try {
       while (request !== null) {
         if (signal.aborted) throw stopped(signal);
-        const response = await (prefetch ?? this.#fetch(context, request, definition, signal));
+        const response: ProviderResponse = await (prefetch ??
+          this.#fetch(context, request, definition, signal));
         prefetch = null;
         const items = readPath(response.body, definition.recordsPath);
         if (!Array.isArray(items))
@@ -207,7 +233,7 @@ export class SyncRunner {
         }
         pagesStaged += 1;
         resume = { ...resume, queryResults: resume.queryResults + items.length };
-        let following = nextRequest(pagination, request, response);
+        let following: PageRequest | null = nextPageRequest(pagination, request, response);
         if (following === null) {
           const restart = this.#restartedQuery(plan, resume, maxCursor, queryTotal);
           if (restart !== null) {
@@ -300,7 +326,11 @@ export class SyncRunner {
   async #complete(plan: RunPlan, maxCursor: number | undefined): Promise<RunOutcome> {
     let deleted = 0;
     await this.#db.transaction(async (tx) => {
-      await fence(tx, plan);
+      await fence(tx, plan, 'deletions');
+      let seqs: { firstSeq: number | null; lastSeq: number | null } = {
+        firstSeq: null,
+        lastSeq: null,
+      };
       if (plan.kind === 'full') {
         const outcome = await markUnseenDeleted(
           tx,
@@ -309,16 +339,17 @@ export class SyncRunner {
           `${plan.runId}/deletions`,
         );
         deleted = outcome.deleted;
-        if (outcome.firstSeq !== null)
-          await tx
-            .update(syncRuns)
-            .set({
-              firstChangeSeq: sql`coalesce(${syncRuns.firstChangeSeq}, ${outcome.firstSeq})`,
-              lastChangeSeq: sql`greatest(${syncRuns.lastChangeSeq}, ${outcome.lastSeq})`,
-            })
-            .where(eq(syncRuns.id, plan.runId));
+        seqs = outcome;
       }
-      await tx.update(syncRuns).set({ recordsDeleted: deleted }).where(eq(syncRuns.id, plan.runId));
+      await updateOwnedRun(tx, plan, 'deletions', {
+        recordsDeleted: deleted,
+        ...(seqs.firstSeq !== null
+          ? {
+              firstChangeSeq: sql`coalesce(${syncRuns.firstChangeSeq}, ${seqs.firstSeq})`,
+              lastChangeSeq: sql`greatest(${syncRuns.lastChangeSeq}, ${seqs.lastSeq})`,
+            }
+          : {}),
+      });
     });
     return {
       deleted,
@@ -329,18 +360,57 @@ export class SyncRunner {
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
-/** Refuses the write unless this run still owns the sync (another process may have taken over). */
-async function fence(tx: Tx, plan: RunPlan): Promise<void> {
+/**
+ * The condition every write to a run's row carries: the run, at the attempt this executor
+ * started, still running. A takeover bumps `attempts`; an end sets `status`.
+ */
+export function ownedRun(plan: Pick<RunPlan, 'runId' | 'attempt'>) {
+  return and(
+    eq(syncRuns.id, plan.runId),
+    eq(syncRuns.attempts, plan.attempt),
+    eq(syncRuns.status, 'running'),
+  );
+}
+
+function superseded(plan: RunPlan, what: string): JoineryError {
+  return new JoineryError(
+    'conflict',
+    `run ${plan.runId} (attempt ${plan.attempt}) no longer owns sync ${plan.owner.syncId}: it ended, or another process resumed it after its heartbeat went stale; its ${what} was not stored`,
+  );
+}
+
+/**
+ * Locks the sync's row and refuses the write unless this run still owns it. Taken first in every
+ * transaction that writes a run's records, as a start takes it first: the two never wait for each
+ * other's locks in opposite orders.
+ */
+async function fence(tx: Tx, plan: RunPlan, what: string): Promise<void> {
   const owned = await tx
     .update(syncs)
     .set({ updatedAt: new Date() })
     .where(and(eq(syncs.id, plan.owner.syncId), eq(syncs.currentRunId, plan.runId)))
     .returning({ id: syncs.id });
-  if (owned.length === 0)
-    throw new JoineryError(
-      'conflict',
-      `run ${plan.runId} no longer owns sync ${plan.owner.syncId} (it was taken over after its heartbeat went stale); its last batch was not stored`,
-    );
+  if (owned.length === 0) throw superseded(plan, what);
+}
+
+/**
+ * Updates the run's row only while this executor's attempt owns it, else throws `conflict` and
+ * the transaction (the batch with it) is rolled back. Checked by the last statement rather than a
+ * first one: it costs no extra round trip per batch, and with the sync's row locked by `fence`, no
+ * takeover can slip in between (a start locks that row first).
+ */
+async function updateOwnedRun(
+  tx: Tx,
+  plan: RunPlan,
+  what: string,
+  values: PgUpdateSetSource<typeof syncRuns>,
+): Promise<void> {
+  const updated = await tx
+    .update(syncRuns)
+    .set(values)
+    .where(ownedRun(plan))
+    .returning({ id: syncRuns.id });
+  if (updated.length === 0) throw superseded(plan, what);
 }
 
 function stopped(signal: AbortSignal): Error {

@@ -1,18 +1,26 @@
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { syncRuns, syncs, type Database, type StoredSyncError } from '@joinery/store';
+import {
+  syncRuns,
+  syncs,
+  type Database,
+  type StoredSyncError,
+  type SyncResumeState,
+} from '@joinery/store';
 import type { Connections, Scope } from '../connections.js';
 import { JoineryError, isJoineryError } from '../errors.js';
 import { pageLimit, parseCursor } from '../paging.js';
 import { newId } from '../ids.js';
 import type { CallPipeline, ConnectionContext } from '../outbound/pipeline.js';
 import type { MappingOverrides } from '@joinery/data';
-import { payloadMapper } from './mapping.js';
+import { syncMapping } from './mapping.js';
 import { readChanges } from './record-store.js';
 import {
   SyncRunner,
   defaultRunnerOptions,
   initialResume,
+  ownedRun,
+  requestsFields,
   type RunPlan,
   type RunnerOptions,
 } from './runner.js';
@@ -433,9 +441,9 @@ export class Syncs {
     if (this.#closed) throw new JoineryError('internal', 'Joinery is shutting down');
     const scope = { environmentId: row.environmentId };
     const context = await this.#connections.context(scope, row.connectionId);
-    const definition = findSync(context.connector.syncs, row.name, context.connector.id);
-    const toPayload = payloadMapper(
-      definition,
+    // The requests ask for what this connection's mapping (overrides included) reads.
+    const { definition, fields, toPayload } = syncMapping(
+      findSync(context.connector.syncs, row.name, context.connector.id),
       context.connector,
       this.#overrides ? await this.#overrides(context) : {},
     );
@@ -468,7 +476,8 @@ export class Syncs {
         latest &&
         (latest.status === 'interrupted' || latest.status === 'failed') &&
         latest.resume !== null &&
-        (wantKind === undefined || wantKind === latest.kind)
+        (wantKind === undefined || wantKind === latest.kind) &&
+        this.#resumable(latest, latest.resume, fields)
       ) {
         const [resumed] = await tx
           .update(syncRuns)
@@ -496,7 +505,7 @@ export class Syncs {
             kind,
             status: 'running',
             fromCursor: kind === 'incremental' ? sync.checkpoint : null,
-            resume: initialResume(definition, kind, sync.checkpoint),
+            resume: initialResume(definition, kind, sync.checkpoint, fields),
           })
           .returning();
         run = created as RunRow;
@@ -509,6 +518,7 @@ export class Syncs {
     });
     const plan: RunPlan = {
       runId: run.id,
+      attempt: run.attempts,
       kind: run.kind as RunPlan['kind'],
       owner: {
         syncId: row.id,
@@ -518,7 +528,9 @@ export class Syncs {
       },
       definition,
       context,
-      resume: run.resume ?? initialResume(definition, run.kind as RunPlan['kind'], row.checkpoint),
+      resume:
+        run.resume ??
+        initialResume(definition, run.kind as RunPlan['kind'], row.checkpoint, fields),
       maxCursor: run.maxCursor,
       batchesBefore: run.pages,
       toPayload,
@@ -535,13 +547,28 @@ export class Syncs {
     return run;
   }
 
+  /**
+   * A stopped run resumes only with the provider fields it started with: its next page's request
+   * names them, and one written before an override mapped another field would store that field
+   * empty. Otherwise the next run starts over, and says why.
+   */
+  #resumable(run: RunRow, resume: SyncResumeState, fields: readonly string[] | null): boolean {
+    if (requestsFields(resume, fields)) return true;
+    this.#logger.info(
+      { runId: run.id, syncId: run.syncId },
+      `sync run ${run.id} is not resumed: the connection's mapping overrides now ask the provider for other fields; a new run starts`,
+    );
+    return false;
+  }
+
   async #execute(row: SyncRow, plan: RunPlan, signal: AbortSignal): Promise<void> {
     const heartbeat = setInterval(
       () => {
         this.#db
           .update(syncRuns)
           .set({ heartbeatAt: new Date() })
-          .where(and(eq(syncRuns.id, plan.runId), eq(syncRuns.status, 'running')))
+          // Not once another process resumed the run: its heartbeat is that process's to keep.
+          .where(ownedRun(plan))
           .catch((error: unknown) => {
             this.#logger.warn({ err: error, runId: plan.runId }, 'sync heartbeat failed');
           });
@@ -586,6 +613,8 @@ export class Syncs {
     maxCursor: string | null,
   ): Promise<void> {
     await this.#db.transaction(async (tx) => {
+      // The sync's row first, as a start and a batch lock it: no two wait in opposite orders.
+      await tx.select({ id: syncs.id }).from(syncs).where(eq(syncs.id, row.id)).for('update');
       const [run] = await tx
         .update(syncRuns)
         .set({
@@ -594,9 +623,34 @@ export class Syncs {
           error,
           ...(status === 'succeeded' ? { resume: null } : {}),
         })
-        .where(and(eq(syncRuns.id, plan.runId), eq(syncRuns.status, 'running')))
+        .where(ownedRun(plan))
         .returning();
-      const checkpoint = boundedCheckpoint(maxCursor, run?.startedAt);
+      if (!run) {
+        // This attempt no longer owns the run, and its end is not recorded. Either another
+        // process resumed it after this one's heartbeat went stale (the run and the sync are that
+        // process's now), or a scheduler marked it interrupted and, the run being active here,
+        // left the sync for this process to release: due at once, so the run resumes.
+        const [current] = await tx
+          .select({ status: syncRuns.status })
+          .from(syncRuns)
+          .where(eq(syncRuns.id, plan.runId));
+        if (current?.status !== 'running')
+          await tx
+            .update(syncs)
+            .set({
+              state: 'idle',
+              currentRunId: null,
+              nextRunAt: new Date(),
+              updatedAt: new Date(),
+            })
+            .where(and(eq(syncs.id, row.id), eq(syncs.currentRunId, plan.runId)));
+        this.#logger.warn(
+          { runId: plan.runId, syncId: row.id, attempt: plan.attempt, status },
+          `sync run ${plan.runId} (attempt ${plan.attempt}) no longer owns its sync; its end (${status}) is not recorded`,
+        );
+        return;
+      }
+      const checkpoint = boundedCheckpoint(maxCursor, run.startedAt);
       await tx
         .update(syncs)
         .set({
@@ -615,7 +669,7 @@ export class Syncs {
             : {}),
         })
         .where(and(eq(syncs.id, row.id), eq(syncs.currentRunId, plan.runId)));
-      if (run) await this.#emitOutcome(row, run, tx);
+      await this.#emitOutcome(row, run, tx);
     });
   }
 

@@ -3,7 +3,8 @@ import type { ConnectorMappings } from '../unified/types.js';
 
 /**
  * A request template of a sync. Strings anywhere in `path`, `query` and `json` may hold
- * `{{cursor}}`, replaced by the checkpoint written in the definition's `cursorFormat`.
+ * `{{cursor}}`, replaced by the checkpoint written in the definition's `cursorFormat`, and
+ * `{{fields}}`, replaced by the provider fields the connection's mapping reads (`fieldNames`).
  */
 export interface SyncRequestTemplate {
   method: Extract<HttpMethod, 'GET' | 'POST'>;
@@ -50,6 +51,16 @@ export interface SyncDefinition {
    * sent them.
    */
   mapping?: keyof ConnectorMappings;
+  /**
+   * The provider's names for the fields a run requests, from the source paths the mapping reads
+   * with the connection's overrides (as the unified actions ask for them), plus `idPath` and
+   * `cursorPath`: HubSpot's property names, Salesforce's SELECT list. They are written where a
+   * template says `{{fields}}`: a `json` string that is exactly `{{fields}}` becomes the list,
+   * and `{{fields}}` in any other string the names joined by commas. Needs `mapping`; without
+   * it, a template names its fields itself. May throw `invalid_input` for a name the provider
+   * cannot be asked for.
+   */
+  fieldNames?: (sourceFields: readonly string[]) => string[];
   full: SyncRequestTemplate;
   /** Without it every run is a full run. */
   incremental?: IncrementalTemplate;

@@ -122,6 +122,17 @@ export interface MappingView {
   rules: FieldRule[];
 }
 
+/**
+ * The provider fields a binding's mapping reads for one connection (its override applied): what
+ * a read asks the provider for, in unified actions and syncs alike.
+ */
+export function mappedFields(
+  binding: Pick<UnifiedObjectBinding<unknown>, 'mapping'>,
+  overrides: MappingOverrides,
+): string[] {
+  return sourceFields(binding.mapping, overrides[binding.mapping.id]);
+}
+
 /** The connector's unified objects and their bindings. */
 function bindingsOf(
   connector: ConnectorDefinition,
@@ -290,7 +301,7 @@ class ContactsCall {
     readonly overrides: MappingOverrides,
     readonly call: Call,
   ) {
-    this.#fields = sourceFields(binding.mapping, overrides[binding.mapping.id]);
+    this.#fields = mappedFields(binding, overrides);
   }
 
   async #import(providerRecord: unknown): Promise<Contact> {

@@ -1,6 +1,6 @@
 /**
  * The sObjects the sandbox has and their fields: a subset of the standard Contact and Account
- * fields plus the custom picklist `Tier__c`, with the properties `describe` reports and the
+ * fields (Contact's `LeadSource` picklist among them) plus the custom picklist `Tier__c`, with the properties `describe` reports and the
  * REST API enforces (createable, updateable, nillable, length, restricted picklists).
  * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contact.htm
  */
@@ -119,6 +119,11 @@ export const CONTACT: SObjectDefinition = {
     field('Title', 'Title', 'string', { length: 128 }),
     field('Phone', 'Business Phone', 'phone', { length: 40 }),
     field('Email', 'Email', 'email', { length: 80 }),
+    // A standard picklist, open (not restricted), with a new org's default values.
+    field('LeadSource', 'Lead Source', 'picklist', {
+      length: 255,
+      picklistValues: ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other'],
+    }),
     tier,
     ...audit,
   ],

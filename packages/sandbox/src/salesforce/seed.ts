@@ -35,6 +35,8 @@ const CONTACTS: [first: string, last: string, title: string][] = [
   ['Frances', 'Allen', 'Fellow'],
   ['Radia', 'Perlman', 'Engineer'],
 ];
+/** Named contacts' lead sources, in turn: picklist values, and one left empty. */
+const LEAD_SOURCES: (string | null)[] = ['Web', 'Phone Inquiry', 'Partner Referral', null];
 export const NAMED_CONTACTS = CONTACTS.length;
 export const NAMED_ACCOUNTS = ACCOUNTS.length;
 
@@ -99,6 +101,7 @@ export function seedState(options: SalesforceSeedOptions): SalesforceState {
         Title,
         Email: `${FirstName.toLowerCase()}.${LastName.toLowerCase()}@example.com`,
         AccountId: accounts[index % accounts.length]?.id ?? null,
+        LeadSource: LEAD_SOURCES[index % LEAD_SOURCES.length] ?? null,
         Tier__c: index % 3 === 0 ? 'Gold' : null,
       },
       at(),

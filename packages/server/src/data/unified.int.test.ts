@@ -22,14 +22,13 @@ interface ContactOut {
   companyName?: string | null;
   lifecycleStage?: string | null;
   createdAt?: string | null;
+  leadSource?: string | null;
   custom?: Record<string, unknown>;
 }
 
-// The sandbox's Contact has no LeadSource field, like an org whose field-level security hides
-// it: Salesforce then refuses a SOQL query naming it, so this tenant removes the rule.
+// This tenant's org has a custom field, Tier__c, that the connector's mapping does not know.
 const salesforceOverrides = {
   'salesforce.contacts': {
-    remove: ['leadSource'],
     rules: [
       {
         field: 'custom.tier',
@@ -177,13 +176,13 @@ describe.each(BACKENDS)(
       });
     });
 
-    it("Salesforce needs the tenant's override where its org differs, then reads the custom field", async () => {
+    it("Salesforce reads and writes the tenant's custom field once its override maps it", async () => {
       const before = await run(salesforce, 'contacts.search', {
         email: 'ada.lovelace@example.com',
       });
-      expect(before.status).toBe(422);
-      expect(before.body).toMatchObject({ error: { code: 'provider_rejected' } });
-      expect(JSON.stringify(before.body)).toContain('LeadSource');
+      expect(before.status).toBe(200);
+      const [unmapped] = (before.body as { output: { contacts: ContactOut[] } }).output.contacts;
+      expect(unmapped).toMatchObject({ firstName: 'Ada', leadSource: 'web', custom: {} });
 
       const custom = await run(salesforce, 'contacts.create', {
         lastName: 'X',
@@ -204,8 +203,9 @@ describe.each(BACKENDS)(
       expect(stored.status).toBe(200);
       const mappings = await joinery.api('GET', `/v1/connections/${salesforce}/mappings`);
       const [view] = (mappings.body as { data: { rules: { field: string }[] }[] }).data;
-      expect(view?.rules.map((r) => r.field)).toContain('custom.tier');
-      expect(view?.rules.map((r) => r.field)).not.toContain('leadSource');
+      expect(view?.rules.map((r) => r.field)).toEqual(
+        expect.arrayContaining(['custom.tier', 'leadSource']),
+      );
 
       const found = await run(salesforce, 'contacts.search', { email: 'ada.lovelace@example.com' });
       expect(found.status).toBe(200);
@@ -215,6 +215,7 @@ describe.each(BACKENDS)(
         firstName: 'Ada',
         companyName: 'Analytical Engines Ltd',
         createdAt: expect.stringMatching(/Z$/) as string,
+        leadSource: 'web',
         custom: { tier: 'gold' },
       });
     });

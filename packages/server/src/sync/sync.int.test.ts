@@ -42,7 +42,11 @@ describe.each(BACKENDS)('syncs on %s', (backend) => {
     );
   /** Every change after `cursor`, following `nextCursor` page by page. */
   const readStream = async (cursor: string | undefined, limit = 1000) => {
-    const changes: { op: string; id: string; record: Record<string, unknown> }[] = [];
+    const changes: {
+      op: string;
+      id: string;
+      record: Record<string, unknown> & { custom?: Record<string, unknown> };
+    }[] = [];
     let next = cursor;
     for (let page = 0; page < 100; page++) {
       const query = new URLSearchParams({
@@ -91,6 +95,19 @@ describe.each(BACKENDS)('syncs on %s', (backend) => {
     });
     expect(created.status).toBe(201);
     connectionId = created.body.id as string;
+    // The tenant maps a property the built-in mapping does not read: the sync must ask for it.
+    const overrides = await joinery.api(
+      'PUT',
+      `/v1/connections/${connectionId}/mapping-overrides`,
+      {
+        overrides: {
+          'hubspot.contacts': {
+            rules: [{ field: 'custom.objectId', source: 'properties.hs_object_id' }],
+          },
+        },
+      },
+    );
+    expect(overrides.status).toBe(200);
     await generate({ count: COUNT });
     const endpoint = await joinery.api('POST', '/v1/webhook-endpoints', {
       url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`,
@@ -163,13 +180,18 @@ describe.each(BACKENDS)('syncs on %s', (backend) => {
     expect(stream.changes).toHaveLength(COUNT);
     expect(new Set(stream.changes.map((change) => change.id)).size).toBe(COUNT);
     expect(stream.changes.every((change) => change.op === 'added')).toBe(true);
-    // Stored as the unified Contact, through HubSpot's `contacts` mapping.
+    // Stored as the unified Contact, through HubSpot's `contacts` mapping and the tenant's
+    // override, whose property the list request asked for.
     expect(stream.changes[0]?.record).toMatchObject({
       id: '1',
       email: 'contact1@example.com',
       firstName: 'First1',
       jobTitle: 'Engineer',
+      custom: { objectId: '1' },
     });
+    expect(stream.changes.every((change) => change.record.custom?.objectId === change.id)).toBe(
+      true,
+    );
     cursorAfterFull = stream.cursor;
     // The app hears of it: counts and the change cursor range, not the records.
     const event = await eventFor('sync.changes', run.id);
@@ -217,6 +239,10 @@ describe.each(BACKENDS)('syncs on %s', (backend) => {
     expect(stream.changes).toHaveLength(25);
     expect(stream.changes.every((change) => change.op === 'updated')).toBe(true);
     expect(stream.changes[0]?.record.jobTitle).toBe('Engineer (changed)');
+    // The search asked for the override's property too.
+    expect(stream.changes.every((change) => change.record.custom?.objectId === change.id)).toBe(
+      true,
+    );
     cursorAfterFull = stream.cursor;
   });
 
@@ -365,6 +391,13 @@ describe.each(BACKENDS)('syncs on %s', (backend) => {
 describe('Salesforce contacts sync', () => {
   let sandbox: Sandbox;
   let joinery: TestJoinery;
+  const tierRule = {
+    field: 'custom.tier',
+    source: 'Tier__c',
+    transform: { type: 'enum', values: { gold: 'Gold', silver: 'Silver', bronze: 'Bronze' } },
+  };
+  let connectionId: string;
+  let syncId: string;
 
   beforeAll(async () => {
     sandbox = await startSandbox({ salesforce: { seedContacts: 30, queryBatchSize: 10 } });
@@ -392,11 +425,21 @@ describe('Salesforce contacts sync', () => {
       credentials: { type: 'bearer', token: SALESFORCE_DEMO_TOKEN },
     });
     expect(connection.status).toBe(201);
+    // The tenant's custom field: the SOQL must select it for the sync to store it.
+    expect(
+      (
+        await joinery.api('PUT', `/v1/connections/${connection.body.id}/mapping-overrides`, {
+          overrides: { 'salesforce.contacts': { rules: [tierRule] } },
+        })
+      ).status,
+    ).toBe(200);
     const sync = await joinery.api('POST', '/v1/syncs', {
       connection: connection.body.id,
       sync: 'contacts',
     });
     expect(sync.status).toBe(201);
+    connectionId = connection.body.id as string;
+    syncId = sync.body.id as string;
     const scope = { environmentId: 'env_default' };
     const full = await joinery.running.engine.syncs.runNow(scope, sync.body.id as string);
     expect(full).toMatchObject({ kind: 'full', status: 'succeeded', records: { updated: 0 } });
@@ -406,8 +449,22 @@ describe('Salesforce contacts sync', () => {
 
     const first = await joinery.api(
       'GET',
-      `/v1/records?model=Contact&connection=${connection.body.id}&limit=1`,
+      `/v1/records?model=Contact&connection=${connection.body.id}&limit=1000`,
     );
+    const stored = (first.body.changes as { id: string; record: Record<string, unknown> }[]).map(
+      (change) => change.record,
+    );
+    // LeadSource (a standard picklist) and the override's Tier__c were selected and mapped.
+    expect(stored.find((record) => record.email === 'ada.lovelace@example.com')).toMatchObject({
+      lastName: 'Lovelace',
+      companyName: 'Analytical Engines Ltd',
+      leadSource: 'web',
+      custom: { tier: 'gold' },
+    });
+    expect(stored.find((record) => record.email === 'charles.babbage@example.com')).toMatchObject({
+      leadSource: 'phone_inquiry',
+      custom: { tier: null },
+    });
     const id = first.body.changes[0].id as string;
     // Salesforce's LastModifiedDate has whole seconds: the edit lands in a later second.
     await new Promise((resolve) => setTimeout(resolve, 1100));
@@ -436,4 +493,203 @@ describe('Salesforce contacts sync', () => {
       }),
     ]);
   });
+
+  const setOverrides = async (rules: unknown[]) => {
+    const answer = await joinery.api('PUT', `/v1/connections/${connectionId}/mapping-overrides`, {
+      overrides: { 'salesforce.contacts': { rules } },
+    });
+    expect(answer.status).toBe(200);
+  };
+
+  it('a record that maps to an invalid Contact stops the run, naming record and field; fixed, it resumes', async () => {
+    const scope = { environmentId: 'env_default' };
+    // A rule replaced without its transform: Salesforce's `+0000` times are not the model's UTC `Z`.
+    await setOverrides([
+      tierRule,
+      { field: 'createdAt', source: 'CreatedDate', direction: 'import' },
+    ]);
+    const failed = await joinery.running.engine.syncs.runNow(scope, syncId, { full: true });
+    expect(failed).toMatchObject({
+      kind: 'full',
+      status: 'failed',
+      records: { seen: 0 },
+      error: { code: 'invalid_input' },
+    });
+    expect(failed.error?.message).toMatch(
+      /^record Salesforce contacts record 003\w+, field createdAt \(CreatedDate\): must match pattern "Z\$" in Contact v1/,
+    );
+    await setOverrides([tierRule]);
+    const resumed = await joinery.running.engine.syncs.runNow(scope, syncId);
+    expect(resumed).toMatchObject({
+      id: failed.id,
+      kind: 'full',
+      status: 'succeeded',
+      attempts: 2,
+    });
+    expect(resumed.records).toMatchObject({ added: 0, updated: 0, deleted: 0 });
+  });
+
+  it('a stopped run whose overrides now ask for other fields starts over instead of resuming', async () => {
+    const scope = { environmentId: 'env_default' };
+    // Job titles are not email addresses; and the query no longer selects Email.
+    await setOverrides([tierRule, { field: 'email', source: 'Title' }]);
+    const failed = await joinery.running.engine.syncs.runNow(scope, syncId, { full: true });
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'invalid_input' } });
+    expect(failed.error?.message).toMatch(
+      /^record Salesforce contacts record 003\w+, field email \(Title\): must match format "email"/,
+    );
+    await setOverrides([tierRule]);
+    // Resumed, its stored request (without Email) would store every email as null.
+    const next = await joinery.running.engine.syncs.runNow(scope, syncId, { full: true });
+    expect(next.id).not.toBe(failed.id);
+    expect(next).toMatchObject({ kind: 'full', status: 'succeeded', attempts: 1 });
+    expect(next.records).toMatchObject({ added: 0, updated: 0, deleted: 0 });
+  });
+});
+
+describe('a run resumed by another process (PostgreSQL)', () => {
+  const COUNT_TAKEN = 2_000;
+  const scope = { environmentId: 'env_default' };
+  let sandbox: Sandbox;
+  let joinery: TestJoinery;
+  let db: pg.Client;
+  let syncId: string;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    // Heartbeats every second, batches of three pages.
+    joinery = await startTestJoinery('postgres', {
+      syncSchedulerIntervalMs: 3_600_000,
+      syncs: { batchSize: 300, staleAfterMs: 3_000 },
+    });
+    db = new pg.Client({ connectionString: joinery.databaseUrl as string });
+    await db.connect();
+    expect(
+      (
+        await joinery.api('PUT', '/v1/integrations/hs', {
+          connector: 'hubspot',
+          baseUrl: `${sandbox.url}/hubspot`,
+          allowPrivateNetwork: true,
+          rateLimits: [],
+        })
+      ).status,
+    ).toBe(201);
+    const connection = await joinery.api('POST', '/v1/connections', {
+      integration: 'hs',
+      tenant: 'acme',
+      credentials: { type: 'bearer', token: HUBSPOT_DEMO_TOKEN },
+    });
+    expect(connection.status).toBe(201);
+    const generated = await fetch(`${sandbox.url}/hubspot/_sandbox/generated-contacts`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${HUBSPOT_DEMO_TOKEN}` },
+      body: JSON.stringify({ unthrottled: true, count: COUNT_TAKEN }),
+    });
+    expect(generated.status).toBe(200);
+    syncId = (
+      await joinery.running.engine.syncs.create(scope, {
+        connectionId: connection.body.id as string,
+        sync: 'contacts',
+      })
+    ).id;
+  }, 60_000);
+  afterAll(async () => {
+    await db?.end();
+    await joinery?.close();
+    await sandbox?.close();
+  });
+
+  it('the executor it was taken from writes nothing more: no batch, no heartbeat, no end', async () => {
+    const engine = joinery.running.engine;
+    // Slow pages: three of them (one batch) take over two heartbeat intervals.
+    sandbox.faults.add({
+      path: '/crm/v3/objects/contacts',
+      provider: 'hubspot',
+      fault: { kind: 'latency', ms: 700 },
+      times: Infinity,
+    });
+    const started = await engine.syncs.trigger(scope, syncId, { full: true });
+    for (let i = 0; i < 300; i++) {
+      if (((await engine.syncs.get(scope, syncId)).latestRun?.pages ?? 0) >= 3) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // Another process resumes the run, as a start does once the heartbeat is stale: same run,
+    // one attempt more. Its own executor has not written yet (its heartbeat is set far back).
+    const taken = await db.query<{ attempts: number; records_seen: number; pages: number }>(
+      `UPDATE sync_runs SET attempts = attempts + 1, heartbeat_at = '2000-01-01T00:00:00Z'
+       WHERE id = $1 AND status = 'running' RETURNING attempts, records_seen, pages`,
+      [started.id],
+    );
+    expect(taken.rows[0]).toMatchObject({ attempts: 2, records_seen: 300, pages: 3 });
+    const countRecords = async () =>
+      (
+        await db.query<{ n: number }>('SELECT count(*)::int AS n FROM records WHERE sync_id = $1', [
+          syncId,
+        ])
+      ).rows[0]?.n;
+    const recordsBefore = await countRecords();
+    expect(recordsBefore).toBe(300);
+
+    await engine.syncs.settled(syncId);
+    sandbox.faults.clear();
+    const run = await db.query(
+      'SELECT status, attempts, records_seen, records_added, pages, heartbeat_at, finished_at, error FROM sync_runs WHERE id = $1',
+      [started.id],
+    );
+    // Untouched: still the other process's running run, as it left it.
+    expect(run.rows[0]).toMatchObject({
+      status: 'running',
+      attempts: 2,
+      records_seen: 300,
+      records_added: 300,
+      pages: 3,
+      finished_at: null,
+      error: null,
+    });
+    expect((run.rows[0].heartbeat_at as Date).toISOString()).toBe('2000-01-01T00:00:00.000Z');
+    expect(await countRecords()).toBe(recordsBefore);
+    const sync = await db.query('SELECT state, current_run_id FROM syncs WHERE id = $1', [syncId]);
+    expect(sync.rows[0]).toEqual({ state: 'running', current_run_id: started.id });
+    // Its next batch was refused as a conflict, and its end was not recorded.
+    const logs = joinery.logs.join('');
+    expect(logs).toContain(`run ${started.id} (attempt 1) no longer owns sync ${syncId}`);
+    expect(logs).toContain('"code":"conflict"');
+    expect(logs).toContain(`its end (failed) is not recorded`);
+  }, 60_000);
+
+  it('an executor whose run a scheduler marked interrupted stores nothing more and releases the sync', async () => {
+    const engine = joinery.running.engine;
+    // The run left by the test before: its other process died too, so a start resumes it.
+    await db.query("UPDATE sync_runs SET status = 'interrupted' WHERE sync_id = $1", [syncId]);
+    sandbox.faults.add({
+      path: '/crm/v3/objects/contacts',
+      provider: 'hubspot',
+      fault: { kind: 'latency', ms: 300 },
+      times: Infinity,
+    });
+    const resumed = await engine.syncs.trigger(scope, syncId, { full: true });
+    expect(resumed.attempts).toBe(3);
+    const seenBefore = resumed.records.seen;
+    // What a scheduler does to a run whose heartbeat it finds stale while it is active here.
+    const marked = await db.query(
+      "UPDATE sync_runs SET status = 'interrupted' WHERE id = $1 AND status = 'running' RETURNING records_seen",
+      [resumed.id],
+    );
+    expect(marked.rows[0]).toEqual({ records_seen: seenBefore });
+    await engine.syncs.settled(syncId);
+    sandbox.faults.clear();
+    const run = await db.query('SELECT status, records_seen FROM sync_runs WHERE id = $1', [
+      resumed.id,
+    ]);
+    expect(run.rows[0]).toEqual({ status: 'interrupted', records_seen: seenBefore });
+    // Nobody runs it any more: the sync is idle and due at once, so the next start resumes it.
+    const sync = await db.query(
+      'SELECT state, current_run_id, next_run_at <= now() AS due FROM syncs WHERE id = $1',
+      [syncId],
+    );
+    expect(sync.rows[0]).toEqual({ state: 'idle', current_run_id: null, due: true });
+    const next = await engine.syncs.runNow(scope, syncId);
+    expect(next).toMatchObject({ id: resumed.id, status: 'succeeded', attempts: 4 });
+    expect(next.records.seen).toBe(COUNT_TAKEN);
+  }, 60_000);
 });
