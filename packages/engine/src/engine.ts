@@ -396,7 +396,7 @@ export class Engine {
     };
     this.metrics.registerCollector({
       name: 'joinery_runs',
-      help: 'Runs by kind and status (queued, running, waiting, succeeded, failed, dead)',
+      help: 'Runs by kind and status (queued, running, waiting, succeeded, failed, cancelled, dead)',
       type: 'gauge',
       labelNames: ['kind', 'status'],
       collect: async () =>

@@ -3,7 +3,8 @@ import type { CallOptions, Page } from './types.js';
 import { readEmpty, readJson } from './answers.js';
 import type { SentRequest, Transport } from './transport.js';
 
-export type RunStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'dead';
+export type RunStatus =
+  'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'dead';
 
 /** One step of a run's timeline. */
 export interface RunStep {
@@ -37,6 +38,8 @@ export interface Run<O = unknown> {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** When cancellation was asked for (`runs.cancel`); a running run stays `running` until its worker stops it. */
+  cancelRequestedAt: string | null;
   /** Present on `runs.get`. */
   steps?: RunStep[];
 }
@@ -72,11 +75,22 @@ export interface RunsApi {
     connectionId: string,
     action: string,
     input: unknown,
-    options?: CallOptions & { idempotencyKey?: string },
+    options?: CallOptions & {
+      idempotencyKey?: string;
+      /** Executions before the run is given up and dead-lettered: 1 to 50 (default 8). */
+      retry?: { maxAttempts?: number };
+    },
   ): Promise<RunAccepted>;
   get<O = unknown>(id: string, options?: CallOptions): Promise<Run<O>>;
   list(params?: ListRunsParams, options?: CallOptions): Promise<Page<Run>>;
-  /** Polls until the run succeeded, failed or is dead (or `timeoutMs`, default 60 s, passes). */
+  /**
+   * `POST /v1/runs/{id}/cancel`. A queued, backing-off or waiting run comes back `cancelled`; a
+   * running one comes back still `running` with `cancelRequestedAt` set — its worker stops it
+   * before its next step (`wait` for the end). Cancelling a cancelled run returns it; a run that
+   * ended otherwise is a `conflict` error.
+   */
+  cancel(id: string, options?: CallOptions): Promise<Run>;
+  /** Polls until the run ended: succeeded, failed, cancelled or dead (or `timeoutMs`, default 60 s, passes). */
   wait<O = unknown>(
     id: string,
     options?: CallOptions & { timeoutMs?: number; intervalMs?: number },
@@ -103,7 +117,7 @@ function checkId(name: string, value: string): string {
   return encodeURIComponent(value);
 }
 
-const FINAL = new Set<RunStatus>(['succeeded', 'failed', 'dead']);
+const FINAL = new Set<RunStatus>(['succeeded', 'failed', 'cancelled', 'dead']);
 
 export function runApis(transport: Transport): { runs: RunsApi; flows: FlowsApi } {
   const signal = (call: CallOptions | undefined) =>
@@ -117,7 +131,7 @@ export function runApis(transport: Transport): { runs: RunsApi; flows: FlowsApi 
       const sent = await transport.send({
         method: 'POST',
         path: `/v1/connections/${checkId('connectionId', connectionId)}/actions/${checkId('action', action)}`,
-        json: { input, async: true },
+        json: { input, async: true, ...(call.retry === undefined ? {} : { retry: call.retry }) },
         ...(call.idempotencyKey === undefined
           ? {}
           : { headers: { 'idempotency-key': call.idempotencyKey } }),
@@ -132,6 +146,14 @@ export function runApis(transport: Transport): { runs: RunsApi; flows: FlowsApi 
         ...signal(call),
       });
       return (await readJson(sent)) as Run<O>;
+    },
+    async cancel(id, call) {
+      const sent = await transport.send({
+        method: 'POST',
+        path: `/v1/runs/${checkId('id', id)}/cancel`,
+        ...signal(call),
+      });
+      return (await readJson(sent)) as Run;
     },
     async list(params = {}, call) {
       const sent = await transport.send({

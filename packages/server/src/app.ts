@@ -28,7 +28,7 @@ import { INBOUND_WEBHOOK_PATH, registerWebhookRoutes } from './webhooks/routes.j
 import { registerHealthRoutes } from './health/routes.js';
 import { registerSyncRoutes } from './sync/routes.js';
 import { registerScorecardRoutes, scorecardOf } from './scorecard/routes.js';
-import { readOptionalJson, registerRunRoutes, runAccepted } from './runs/routes.js';
+import { parseRunRetry, readOptionalJson, registerRunRoutes, runAccepted } from './runs/routes.js';
 import { registerOutgoingRoutes } from './outgoing/routes.js';
 import { registerDataRoutes } from './data/routes.js';
 import type { McpEndpoint } from './mcp/http-endpoint.js';
@@ -424,19 +424,32 @@ export function createApp({ engine, store, version, logger, mcp }: AppDeps): Ope
     }),
     async (c) => {
       const { id, action } = c.req.valid('param');
-      const body = (await readOptionalJson(c.req)) as { input?: unknown; async?: unknown };
+      const body = (await readOptionalJson(c.req)) as {
+        input?: unknown;
+        async?: unknown;
+        retry?: unknown;
+      };
       const idempotencyKey = c.req.header('idempotency-key');
       if (body.async !== undefined && typeof body.async !== 'boolean')
         throw new JoineryError('invalid_input', 'body.async: must be true or false', {
           path: 'body.async',
         });
+      if (body.retry !== undefined && body.async !== true)
+        throw new JoineryError(
+          'invalid_input',
+          'body.retry: only a run retries; send "async": true with it (a direct call is retried by the call pipeline)',
+          { path: 'body.retry' },
+        );
       if (body.async === true) {
         const { run, replayed } = await engine.submitAction(
           c.get('scope'),
           id,
           action,
           body.input ?? {},
-          idempotencyKey === undefined ? {} : { idempotencyKey },
+          {
+            ...parseRunRetry(body.retry),
+            ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+          },
         );
         if (replayed) c.header('idempotent-replayed', 'true');
         return c.json({ runId: run.id, status: run.status, run }, 202);

@@ -61,3 +61,31 @@ describe('loadConfig: JOINERY_PGLITE_SHARED_BUFFERS', () => {
     expect(error.message).toContain('from 1MB to 1GB');
   });
 });
+
+describe('loadConfig: JOINERY_RUN_RETENTION_DAYS', () => {
+  it('keeps runs 30 days by default', () => {
+    expect(load({}).runRetentionDays).toBe(30);
+    expect(load({ JOINERY_RUN_RETENTION_DAYS: ' ' }).runRetentionDays).toBe(30);
+  });
+
+  it.each([
+    ['0', 0],
+    ['1', 1],
+    ['365', 365],
+    ['36500', 36_500],
+  ])('takes %s', (raw, expected) => {
+    expect(load({ JOINERY_RUN_RETENTION_DAYS: raw }).runRetentionDays).toBe(expected);
+  });
+
+  it.each(['-1', '1.5', 'month', '36501', '30d'])(
+    'refuses %s, naming the setting, the bounds and what 0 means',
+    (raw) => {
+      const error = refusal({ JOINERY_RUN_RETENTION_DAYS: raw });
+      expect(error.setting).toBe('JOINERY_RUN_RETENTION_DAYS');
+      expect(error.message).toContain(`"${raw}" is not valid`);
+      expect(error.message).toContain(
+        'whole days from 1 to 36500, or 0 for keeping runs forever (default 30)',
+      );
+    },
+  );
+});

@@ -38,6 +38,11 @@ export interface JoineryConfig {
    * a crashed worker's runs resume elsewhere this long after it died.
    */
   runLeaseMs: number;
+  /**
+   * Runs that ended more than this many days ago are deleted with their steps by the workers
+   * (JOINERY_RUN_RETENTION_DAYS, default 30); 0 keeps them forever. A run a dead letter holds is kept.
+   */
+  runRetentionDays: number;
   /** The embedded store's page cache, as PostgreSQL writes sizes (JOINERY_PGLITE_SHARED_BUFFERS, default 16MB). */
   pgliteSharedBuffers: string;
   /**
@@ -150,6 +155,13 @@ export function loadConfig(env: Record<string, string | undefined>): JoineryConf
     min: 300,
     max: 3_600_000,
   });
+  const runRetentionDays = parseDays(env.JOINERY_RUN_RETENTION_DAYS, {
+    name: 'JOINERY_RUN_RETENTION_DAYS',
+    fallback: 30,
+    min: 1,
+    max: 36_500,
+    zero: 'keeping runs forever',
+  });
   const pgliteSharedBuffers = parseSharedBuffers(env.JOINERY_PGLITE_SHARED_BUFFERS);
   const otlpTracesEndpoint = parseOtlpEndpoint(env);
   return {
@@ -166,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined>): JoineryConf
     healthCheckIntervalMs,
     alertSlackUrl,
     runLeaseMs,
+    runRetentionDays,
     pgliteSharedBuffers,
     otlpTracesEndpoint,
     otelServiceName: env.OTEL_SERVICE_NAME?.trim() || 'joinery',
@@ -218,7 +231,7 @@ function parseAlertUrl(raw: string | undefined): Secret<string> | null {
   return new Secret(value);
 }
 
-interface MsSetting {
+interface WholeSetting {
   name: string;
   fallback: number;
   min: number;
@@ -228,14 +241,23 @@ interface MsSetting {
 }
 
 /** Whole milliseconds within a setting's bounds; unset or blank gives its default. */
-function parseMs(raw: string | undefined, setting: MsSetting): number {
+function parseMs(raw: string | undefined, setting: WholeSetting): number {
+  return parseWhole(raw, setting, 'milliseconds');
+}
+
+/** Whole days within a setting's bounds; unset or blank gives its default. */
+function parseDays(raw: string | undefined, setting: WholeSetting): number {
+  return parseWhole(raw, setting, 'days');
+}
+
+function parseWhole(raw: string | undefined, setting: WholeSetting, unit: string): number {
   if (raw === undefined || raw.trim() === '') return setting.fallback;
   const value = Number(raw);
   const zeroAllowed = setting.zero !== undefined && value === 0;
   if (!Number.isInteger(value) || (!zeroAllowed && (value < setting.min || value > setting.max)))
     throw new ConfigError(
       setting.name,
-      `"${raw}" is not valid; expected whole milliseconds from ${setting.min} to ${setting.max}${setting.zero === undefined ? '' : `, or 0 for ${setting.zero}`} (default ${setting.fallback})`,
+      `"${raw}" is not valid; expected whole ${unit} from ${setting.min} to ${setting.max}${setting.zero === undefined ? '' : `, or 0 for ${setting.zero}`} (default ${setting.fallback})`,
     );
   return value;
 }

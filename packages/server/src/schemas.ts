@@ -200,6 +200,14 @@ export const actionBody = z
       .boolean()
       .optional()
       .openapi({ description: 'Run in the background: answer 202 with a run id at once' }),
+    retry: z
+      .object({ maxAttempts: z.number().int().min(1).max(50).optional() })
+      .strict()
+      .optional()
+      .openapi({
+        description:
+          'With `"async": true`: `{maxAttempts}`, executions before the run is given up and dead-lettered (1 to 50; default 8)',
+      }),
   })
   .openapi('ActionInput');
 export const actionResult = z

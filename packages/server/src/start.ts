@@ -162,7 +162,8 @@ export async function startJoinery(
     engine.syncs.startScheduler(options.syncSchedulerIntervalMs ?? 5_000);
     if (config.healthCheckIntervalMs > 0) engine.health.start(config.healthCheckIntervalMs);
     engine.outgoing.start(options.outgoingIntervalMs ?? 1_000);
-    if (options.worker !== false) engine.startWorker(options.worker ?? {});
+    if (options.worker !== false)
+      engine.startWorker({ retentionDays: config.runRetentionDays, ...options.worker });
     logger.info({ url, store: store.kind }, 'Joinery is listening');
     const endpoint = mcp;
     let closing: Promise<void> | null = null;
@@ -273,7 +274,10 @@ export async function startWorker(
     engine.syncs.startScheduler(options.syncSchedulerIntervalMs ?? 5_000);
     if (config.healthCheckIntervalMs > 0) engine.health.start(config.healthCheckIntervalMs);
     engine.outgoing.start(options.outgoingIntervalMs ?? 1_000);
-    const executor = engine.startWorker(options.worker === false ? {} : (options.worker ?? {}));
+    const executor = engine.startWorker({
+      retentionDays: config.runRetentionDays,
+      ...(options.worker === false ? {} : options.worker),
+    });
     logger.info({ store: store.kind, workerId: executor.workerId }, 'Joinery worker is running');
     const running = engine;
     let closing: Promise<void> | null = null;

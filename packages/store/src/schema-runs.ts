@@ -34,7 +34,10 @@ export const runs = pgTable(
     environmentId: text('environment_id').notNull(),
     /** `action` (an async action) or `flow`. */
     kind: text('kind').notNull(),
-    /** queued · running · succeeded · failed · dead (retries exhausted, a dead letter holds it). */
+    /**
+     * queued · running · waiting · succeeded · failed · cancelled · dead (retries exhausted, a
+     * dead letter holds it).
+     */
     status: text('status').notNull(),
     connectionId: text('connection_id'),
     tenant: text('tenant'),
@@ -51,6 +54,11 @@ export const runs = pgTable(
     /** The caller's `Idempotency-Key` when the run was submitted with one. */
     idempotencyKey: text('idempotency_key'),
     workerId: text('worker_id'),
+    /**
+     * When cancellation was asked for. A queued or waiting run is cancelled at once; a running one
+     * by its worker, before it starts another step.
+     */
+    cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
     leaseUntil: timestamp('lease_until', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp('started_at', { withTimezone: true }),
@@ -61,6 +69,10 @@ export const runs = pgTable(
     uniqueIndex('runs_seq_idx').on(t.seq),
     index('runs_env_seq_idx').on(t.environmentId, t.seq),
     index('runs_status_idx').on(t.status),
+    // Retention deletes finished runs by age.
+    index('runs_finished_at_idx')
+      .on(t.finishedAt)
+      .where(sql`${t.finishedAt} IS NOT NULL`),
     uniqueIndex('runs_idempotency_idx')
       .on(t.environmentId, t.idempotencyKey)
       .where(sql`${t.idempotencyKey} IS NOT NULL`),
@@ -80,7 +92,7 @@ export const runSteps = pgTable(
     position: integer('position').notNull(),
     /** action · transform · condition · forEach · wait · webhook */
     type: text('type').notNull(),
-    /** running · succeeded · failed · skipped · waiting */
+    /** running · succeeded · failed · waiting · cancelled (a wait its run's cancellation ended) */
     status: text('status').notNull(),
     input: jsonb('input').$type<unknown>(),
     output: jsonb('output').$type<unknown>(),

@@ -11,19 +11,25 @@ const STATUSES: readonly RunStatus[] = [
   'waiting',
   'succeeded',
   'failed',
+  'cancelled',
   'dead',
 ];
 
 const listSpec = {
   name: 'runs',
-  summary: 'List runs (async actions and flows); `joinery runs show ID` for the step timeline.',
+  summary:
+    'List runs (async actions and flows); `joinery runs show ID` for the step timeline, `joinery runs cancel ID` to stop one.',
   usage:
     'joinery runs [--status S] [--flow ID] [--connection ID] [--limit N] [--cursor C] [--json] [--url URL]\n' +
-    '       joinery runs show ID [--json]',
+    '       joinery runs show ID [--json]\n' +
+    '       joinery runs cancel ID [--json]',
   description: [
     'Newest first. A run is queued, running, waiting (a wait step), succeeded, failed (an error',
-    'retrying cannot fix) or dead (retries exhausted, or a write whose effect is unknown: see',
-    '`joinery dead-letters`).',
+    'retrying cannot fix), cancelled, or dead (retries exhausted, or a write whose effect is',
+    'unknown: see `joinery dead-letters`).',
+    'Subcommands:',
+    '  show ID     the run with its step-by-step timeline',
+    '  cancel ID   cancel a queued, waiting or running run (a running one before its next step)',
   ].join('\n'),
   options: {
     status: {
@@ -43,7 +49,11 @@ const listSpec = {
     url: urlOption,
   },
   environment: remoteEnvironment,
-  examples: ['joinery runs --status dead', 'joinery runs show run_123'],
+  examples: [
+    'joinery runs --status dead',
+    'joinery runs show run_123',
+    'joinery runs cancel run_123',
+  ],
 } as const satisfies CommandSpec;
 
 const showSpec = {
@@ -54,6 +64,22 @@ const showSpec = {
   options: { json: jsonOption, url: urlOption },
   environment: remoteEnvironment,
   examples: ['joinery runs show run_123'],
+} as const satisfies CommandSpec;
+
+const cancelSpec = {
+  name: 'runs cancel',
+  summary: 'Cancel a run. Safe to repeat: cancelling a cancelled run changes nothing.',
+  usage: 'joinery runs cancel ID [--json] [--url URL]',
+  description: [
+    'A queued run (also one waiting to retry) or a waiting one is cancelled at once. A running',
+    'run is stopped by its worker before it starts another step: the step in flight completes',
+    'and is recorded (`joinery runs show ID` shows when it ended). A run that already ended',
+    '(succeeded, failed or dead) cannot be cancelled. The app is sent `run.cancelled`.',
+  ].join('\n'),
+  arguments: [['ID', 'the run id (run_…)']],
+  options: { json: jsonOption, url: urlOption },
+  environment: remoteEnvironment,
+  examples: ['joinery runs cancel run_123'],
 } as const satisfies CommandSpec;
 
 export const runsCommand: Command = {
@@ -68,9 +94,23 @@ export const runsCommand: Command = {
       io.stdout.write(values.json ? renderJson(run) : describeRun(run));
       return EXIT_OK;
     }
+    if (sub === 'cancel') {
+      const { values, positionals } = parseCommand(cancelSpec, rest);
+      const run = await remoteClient(io, values.url).runs.cancel(
+        requireId(positionals, cancelSpec.name, 'the run id (run_…)'),
+      );
+      io.stdout.write(
+        values.json
+          ? renderJson(run)
+          : run.status === 'cancelled'
+            ? `Run ${run.id} is cancelled.\n`
+            : `Run ${run.id} is ${run.status}: its worker stops it before its next step (the step in flight completes). Check with: joinery runs show ${run.id}\n`,
+      );
+      return EXIT_OK;
+    }
     if (sub !== undefined && !sub.startsWith('-'))
       throw new UsageError(
-        `unknown subcommand ${JSON.stringify(sub)}; use joinery runs [show ID]`,
+        `unknown subcommand ${JSON.stringify(sub)}; use joinery runs [show ID | cancel ID]`,
         listSpec.name,
       );
     const { values } = parseCommand(listSpec, argv);
@@ -122,6 +162,10 @@ function describeRun(run: Run): string {
     `  attempts: ${run.attempts} of ${run.maxAttempts}`,
     `  created:  ${run.createdAt}   finished: ${run.finishedAt ?? '-'}`,
   ];
+  if (run.cancelRequestedAt !== null && run.cancelRequestedAt !== undefined)
+    lines.push(
+      `  cancel:   asked for at ${run.cancelRequestedAt}${run.status === 'running' ? '; it stops before its next step' : ''}`,
+    );
   if (run.error)
     lines.push(`  error:    ${terminalSafe(`${run.error.code}: ${run.error.message}`)}`);
   const steps = run.steps ?? [];

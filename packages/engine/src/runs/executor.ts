@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import jsonata from 'jsonata';
 import { hostname } from 'node:os';
 import { runs, type Database } from '@joinery/store';
@@ -8,8 +8,15 @@ import { newId } from '../ids.js';
 import type { Scope } from '../connections.js';
 import type { FlowDefinition, FlowStep } from './flow-definition.js';
 import type { JobQueue, RunJob } from './job-queue.js';
-import { toView, type RunView, type Runs } from './runs.js';
-import { StepRunner, Suspend, asJoineryError, storedError, type StepInfo } from './steps.js';
+import { runEvent, toView, type RunEventEmitter, type RunView, type Runs } from './runs.js';
+import {
+  Cancelled,
+  StepRunner,
+  Suspend,
+  asJoineryError,
+  storedError,
+  type StepInfo,
+} from './steps.js';
 
 type RunRow = typeof runs.$inferSelect;
 
@@ -30,12 +37,11 @@ export interface RunExecutorDeps {
     input: unknown,
     options: { stepKey: string; uncertain: boolean; signal: AbortSignal },
   ): Promise<unknown>;
-  /** Events for the app's webhook endpoints (`run.succeeded`, `run.failed`, flow webhook steps), in `tx`. */
-  emit?(
-    tx: Database,
-    environmentId: string,
-    event: { type: string; data: Record<string, unknown> },
-  ): Promise<void>;
+  /**
+   * Events for the app's webhook endpoints (`run.succeeded`, `run.failed`, `run.cancelled`, flow
+   * webhook steps), in `tx`.
+   */
+  emit?: RunEventEmitter;
   /** Wraps one execution of a run (a trace span); step spans nest under it. */
   traceRun?: (
     run: { id: string; kind: string; attempt: number },
@@ -71,7 +77,17 @@ export interface RunExecutorOptions {
    * rate limit), which costs no attempt (default 24 h); after it the run is dead-lettered.
    */
   maxRunAgeMs?: number;
+  /**
+   * Runs that ended more than this many days ago are deleted with their steps (default 30;
+   * `JOINERY_RUN_RETENTION_DAYS`); 0 keeps them forever. A run a dead letter holds is kept.
+   */
+  retentionDays?: number;
+  /** How often this worker deletes runs past retention (default 10 min; the first pass at its first tick). */
+  pruneIntervalMs?: number;
 }
+
+/** Runs kept by default, in days (`JOINERY_RUN_RETENTION_DAYS`). */
+export const DEFAULT_RUN_RETENTION_DAYS = 30;
 
 /**
  * Executes runs: fetches jobs, claims each run with a lease (so two workers never execute one run
@@ -89,12 +105,17 @@ export class RunExecutor {
   readonly #retryBaseMs: number;
   readonly #retryMaxMs: number;
   readonly #maxRunAgeMs: number;
+  readonly #retentionDays: number;
+  readonly #pruneIntervalMs: number;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #controllers = new Set<AbortController>();
   #running = false;
   #loop: Promise<void> | null = null;
   #ticker: NodeJS.Timeout | null = null;
   #wake: (() => void) | null = null;
+  #nextPruneAt = 0;
+  #pruning: Promise<void> | null = null;
+  #pruneStop = new AbortController();
 
   constructor(deps: RunExecutorDeps, options: RunExecutorOptions = {}) {
     this.#deps = deps;
@@ -106,11 +127,18 @@ export class RunExecutor {
     this.#retryBaseMs = options.retryBaseMs ?? 1000;
     this.#retryMaxMs = options.retryMaxMs ?? 5 * 60_000;
     this.#maxRunAgeMs = options.maxRunAgeMs ?? 24 * 3600_000;
+    this.#retentionDays = options.retentionDays ?? DEFAULT_RUN_RETENTION_DAYS;
+    if (!(this.#retentionDays >= 0))
+      throw new Error(
+        `retentionDays must be 0 (keep runs forever) or more, not ${this.#retentionDays}`,
+      );
+    this.#pruneIntervalMs = options.pruneIntervalMs ?? 10 * 60_000;
   }
 
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    this.#pruneStop = new AbortController();
     this.#loop = this.#fetchLoop();
     this.#ticker = setInterval(() => void this.#tick(), this.#tickMs);
   }
@@ -127,11 +155,45 @@ export class RunExecutor {
     if (this.#ticker) clearInterval(this.#ticker);
     this.wake();
     for (const controller of this.#controllers) controller.abort(new Error('worker stopping'));
+    this.#pruneStop.abort();
     await this.#loop;
     await Promise.allSettled([...this.#inFlight]);
+    await this.#pruning;
+  }
+
+  /**
+   * Deletes runs past retention, every `pruneIntervalMs` — at the next tick while a pass leaves
+   * some behind — beside the tick rather than in it: a long pass never delays schedules or the
+   * requeueing of abandoned runs.
+   */
+  #prune(): void {
+    if (this.#retentionDays === 0 || this.#pruning || Date.now() < this.#nextPruneAt) return;
+    this.#nextPruneAt = Date.now() + this.#pruneIntervalMs;
+    const before = new Date(Date.now() - this.#retentionDays * 86_400_000);
+    this.#pruning = this.#deps.runs
+      .prune(before, { signal: this.#pruneStop.signal })
+      .then(({ deleted, more }) => {
+        if (more) this.#nextPruneAt = 0;
+        if (deleted > 0)
+          this.#deps.logger.info(
+            {
+              runs: deleted,
+              endedBefore: before.toISOString(),
+              retentionDays: this.#retentionDays,
+            },
+            'deleted runs past their retention, with their steps',
+          );
+      })
+      .catch((error: unknown) => {
+        this.#deps.logger.error({ err: error }, 'deleting runs past their retention failed');
+      })
+      .finally(() => {
+        this.#pruning = null;
+      });
   }
 
   async #tick(): Promise<void> {
+    this.#prune();
     try {
       const fired = await this.#deps.runs.fireDueSchedules();
       const requeued = await this.#deps.runs.requeueAbandoned();
@@ -230,6 +292,10 @@ export class RunExecutor {
   async #executeClaimed(run: RunRow): Promise<void> {
     const controller = new AbortController();
     this.#controllers.add(controller);
+    // Cancellation asked for before the claim (a run requeued after its worker died) or seen at a
+    // lease renewal: the next step boundary stops the run.
+    const cancel = new AbortController();
+    if (run.cancelRequestedAt !== null) cancel.abort();
     let leaseUntil = Date.now() + this.#leaseMs;
     const renewEveryMs = Math.max(50, Math.floor(this.#leaseMs / 3));
     const heartbeat = setInterval(() => {
@@ -242,17 +308,23 @@ export class RunExecutor {
         .update(runs)
         .set({ leaseUntil: new Date(until) })
         .where(and(eq(runs.id, run.id), eq(runs.workerId, this.workerId)))
-        .returning({ id: runs.id })
-        .then((renewed) => {
-          if (renewed.length === 0) controller.abort(new Error('lease lost'));
-          else leaseUntil = until;
+        .returning({ id: runs.id, cancelRequestedAt: runs.cancelRequestedAt })
+        .then(([renewed]) => {
+          if (!renewed) controller.abort(new Error('lease lost'));
+          else {
+            leaseUntil = until;
+            if (renewed.cancelRequestedAt !== null) cancel.abort();
+          }
         })
         .catch((error: unknown) => {
           this.#deps.logger.error({ err: error, runId: run.id }, 'renewing a run lease failed');
         });
     }, renewEveryMs);
     try {
-      const steps = new StepRunner(this.#deps.db, run.id, controller.signal);
+      const steps = new StepRunner(this.#deps.db, run.id, {
+        signal: controller.signal,
+        cancel: cancel.signal,
+      });
       const output =
         run.kind === 'action'
           ? await this.#actionStep(run, steps, controller.signal)
@@ -265,6 +337,11 @@ export class RunExecutor {
           { runId: run.id, reason: String(controller.signal.reason) },
           'run execution stopped; it resumes after its lease expires',
         );
+        return;
+      }
+      if (error instanceof Cancelled) {
+        this.#deps.logger.info({ runId: run.id, before: error.beforeStep }, 'run cancelled');
+        await this.#finish(run, 'cancelled', {});
         return;
       }
       if (error instanceof Suspend) {
@@ -423,7 +500,7 @@ export class RunExecutor {
   /** Records the end of a run (only while this worker still holds it), with its event. */
   async #finish(
     run: RunRow,
-    status: 'succeeded' | 'failed' | 'dead',
+    status: 'succeeded' | 'failed' | 'cancelled' | 'dead',
     result: { output?: unknown; error?: Record<string, unknown> },
   ): Promise<void> {
     const now = new Date();
@@ -440,7 +517,13 @@ export class RunExecutor {
           workerId: null,
           leaseUntil: null,
         })
-        .where(and(eq(runs.id, run.id), eq(runs.workerId, this.workerId)))
+        .where(
+          and(
+            eq(runs.id, run.id),
+            eq(runs.workerId, this.workerId),
+            status === 'cancelled' ? isNotNull(runs.cancelRequestedAt) : undefined,
+          ),
+        )
         .returning();
       if (!row) return; // Another worker took the run over after this one's lease expired.
       const view = toView(row);
@@ -448,21 +531,14 @@ export class RunExecutor {
         await this.#deps.deadLetter(tx, run.environmentId, view, result.error ?? {});
       if (status === 'succeeded' && run.trigger.type === 'replay')
         await this.#deps.resolveDeadLetter?.(tx, run.id);
-      await this.#deps.emit?.(tx, run.environmentId, {
-        type: status === 'succeeded' ? 'run.succeeded' : 'run.failed',
-        data: {
-          runId: run.id,
-          kind: run.kind,
-          status,
-          connectionId: run.connectionId,
-          action: run.action,
-          flowId: run.flowId,
-          ...(status === 'succeeded' ? { output: result.output ?? null } : { error: result.error }),
-        },
-      });
+      await this.#deps.emit?.(tx, run.environmentId, runEvent(view));
     });
   }
 
+  /**
+   * Puts the run back for a retry or a wait. A run whose cancellation was asked for (even after
+   * the last lease renewal) is not put back: it ends as `cancelled` instead.
+   */
   async #reschedule(
     run: RunRow,
     status: 'queued' | 'waiting',
@@ -470,7 +546,7 @@ export class RunExecutor {
     error: Record<string, unknown> | null,
     options: { consumeAttempt: boolean },
   ): Promise<void> {
-    await this.#deps.db.transaction(async (t) => {
+    const rescheduled = await this.#deps.db.transaction(async (t) => {
       const tx = t as unknown as Database;
       const [row] = await tx
         .update(runs)
@@ -482,10 +558,19 @@ export class RunExecutor {
           updatedAt: new Date(),
           ...(options.consumeAttempt ? {} : { attempts: sql`${runs.attempts} - 1` }),
         })
-        .where(and(eq(runs.id, run.id), eq(runs.workerId, this.workerId)))
+        .where(
+          and(
+            eq(runs.id, run.id),
+            eq(runs.workerId, this.workerId),
+            isNull(runs.cancelRequestedAt),
+          ),
+        )
         .returning({ id: runs.id });
       if (row) await this.#deps.queue.enqueue(run.id, { tx, startAfter: at });
+      return row !== undefined;
     });
+    // Not ours any more (nothing to do: #finish changes nothing either), or cancelled meanwhile.
+    if (!rescheduled) await this.#finish(run, 'cancelled', {});
   }
 
   async #failed(run: RunRow, error: unknown): Promise<void> {

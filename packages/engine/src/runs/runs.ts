@@ -1,5 +1,5 @@
-import { and, asc, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
-import { flowSchedules, flows, runSteps, runs, type Database } from '@joinery/store';
+import { and, asc, desc, eq, inArray, isNotNull, lt, lte, notExists, sql } from 'drizzle-orm';
+import { deadLetters, flowSchedules, flows, runSteps, runs, type Database } from '@joinery/store';
 import { JoineryError } from '../errors.js';
 import { pageLimit, parseCursor } from '../paging.js';
 import { newId } from '../ids.js';
@@ -15,7 +15,29 @@ type FlowRow = typeof flows.$inferSelect;
 /** Executions of an async action before it is given up (and dead-lettered). */
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
-export type RunStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'dead';
+/** The most executions a submission may ask for (`retry.maxAttempts`), as for a flow's action step. */
+export const MAX_ATTEMPTS_LIMIT = 50;
+
+export type RunStatus =
+  'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'dead';
+
+/** States a run ends in: nothing executes it again (a dead or failed one only by a replay). */
+export const FINISHED_RUN_STATUSES = ['succeeded', 'failed', 'cancelled', 'dead'] as const;
+
+/** Writes an event for the app's webhook endpoints in `tx` (the outgoing webhooks' outbox). */
+export type RunEventEmitter = (
+  tx: Database,
+  environmentId: string,
+  event: { type: string; data: Record<string, unknown> },
+) => Promise<void>;
+
+/** What a `Runs.prune` pass did. */
+export interface PruneResult {
+  /** Runs deleted, with their steps. */
+  deleted: number;
+  /** The pass stopped at its batch limit (or was stopped) with runs past retention left. */
+  more: boolean;
+}
 
 export interface StepView {
   key: string;
@@ -48,6 +70,8 @@ export interface RunView {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** When cancellation was asked for; a running run stays `running` until its worker stops it. */
+  cancelRequestedAt: string | null;
   steps?: StepView[];
 }
 
@@ -138,6 +162,13 @@ export class Runs {
     options: { idempotencyKey?: string; maxAttempts?: number } = {},
   ): Promise<{ run: RunView; replayed: boolean }> {
     const key = options.idempotencyKey;
+    const max = options.maxAttempts;
+    if (max !== undefined && (!Number.isInteger(max) || max < 1 || max > MAX_ATTEMPTS_LIMIT))
+      throw new JoineryError(
+        'invalid_input',
+        `retry.maxAttempts: ${max} is not valid; expected a whole number of executions from 1 to ${MAX_ATTEMPTS_LIMIT} (default ${DEFAULT_MAX_ATTEMPTS})`,
+        { path: 'body.retry.maxAttempts' },
+      );
     const submit = (): NewRun => ({
       environmentId: scope.environmentId,
       kind: 'action',
@@ -163,6 +194,7 @@ export class Runs {
         existing.kind === 'action' &&
         existing.connectionId === connection.id &&
         existing.action === action &&
+        existing.maxAttempts === (max ?? DEFAULT_MAX_ATTEMPTS) &&
         canonicalJson(existing.input) === canonicalJson(input ?? {});
       if (!same)
         throw new JoineryError(
@@ -186,6 +218,119 @@ export class Runs {
       .where(eq(runSteps.runId, id))
       .orderBy(asc(runSteps.position), asc(runSteps.startedAt));
     return { ...toView(row), steps: steps.map(stepView) };
+  }
+
+  /**
+   * Cancels a run. A queued run (also one backing off before a retry) or a waiting one is
+   * `cancelled` at once, with its `run.cancelled` event written by `emit` in the same transaction;
+   * its queued job then finds nothing to claim. A running run is marked (`pending: true`): its
+   * worker sees the mark when it renews its lease and stops before starting another step — the
+   * step in flight completes and is recorded. Cancelling a cancelled run changes nothing; a run
+   * that ended otherwise is a `conflict`.
+   */
+  async cancel(
+    scope: Scope,
+    id: string,
+    emit: RunEventEmitter,
+  ): Promise<{ run: RunView; pending: boolean }> {
+    return this.#db.transaction(async (t) => {
+      const tx = t as unknown as Database;
+      // Locked, so a worker's claim (or its lease renewal) waits for this decision and sees it.
+      const [row] = await tx
+        .select()
+        .from(runs)
+        .where(and(eq(runs.id, id), eq(runs.environmentId, scope.environmentId)))
+        .for('update');
+      if (!row || (scope.tenant !== undefined && row.tenant !== scope.tenant))
+        throw new JoineryError('not_found', `no run ${id}`);
+      if (row.status === 'cancelled') return { run: toView(row), pending: false };
+      if ((FINISHED_RUN_STATUSES as readonly string[]).includes(row.status))
+        throw new JoineryError(
+          'conflict',
+          `run ${id} cannot be cancelled: it already ended as ${row.status}${row.finishedAt ? ` at ${row.finishedAt.toISOString()}` : ''}; only a queued, waiting or running run can be`,
+        );
+      const now = new Date();
+      const requested = sql`coalesce(${runs.cancelRequestedAt}, ${now})`;
+      if (row.status === 'running') {
+        const [marked] = await tx
+          .update(runs)
+          .set({ cancelRequestedAt: requested, updatedAt: now })
+          .where(eq(runs.id, id))
+          .returning();
+        if (!marked) throw new Error(`marking run ${id} for cancellation returned no row`);
+        return { run: toView(marked), pending: true };
+      }
+      const [cancelled] = await tx
+        .update(runs)
+        .set({
+          status: 'cancelled',
+          cancelRequestedAt: requested,
+          finishedAt: now,
+          updatedAt: now,
+          workerId: null,
+          leaseUntil: null,
+        })
+        .where(eq(runs.id, id))
+        .returning();
+      if (!cancelled) throw new Error(`cancelling run ${id} returned no row`);
+      // The wait that was to resume the run never will.
+      await tx
+        .update(runSteps)
+        .set({ status: 'cancelled', finishedAt: now })
+        .where(and(eq(runSteps.runId, id), eq(runSteps.status, 'waiting')));
+      const view = toView(cancelled);
+      await emit(tx, row.environmentId, runEvent(view));
+      return { run: view, pending: false };
+    });
+  }
+
+  /**
+   * Deletes runs that ended (succeeded, failed, cancelled, dead) before `before`, with their steps:
+   * `batchSize` runs per transaction (default 100), at most `maxBatches` transactions per call
+   * (default 50), oldest first. A run a dead letter points to is kept as long as the letter is, so
+   * a dead letter stays inspectable and replayable. Processes sharing a database may prune at
+   * once: each batch skips the rows another one has locked.
+   */
+  async prune(
+    before: Date,
+    options: { batchSize?: number; maxBatches?: number; signal?: AbortSignal } = {},
+  ): Promise<PruneResult> {
+    const batchSize = options.batchSize ?? 100;
+    const maxBatches = options.maxBatches ?? 50;
+    let deleted = 0;
+    for (let batch = 0; batch < maxBatches; batch++) {
+      if (options.signal?.aborted) return { deleted, more: true };
+      const count = await this.#db.transaction(async (t) => {
+        const tx = t as unknown as Database;
+        const due = await tx
+          .select({ id: runs.id })
+          .from(runs)
+          .where(
+            and(
+              inArray(runs.status, [...FINISHED_RUN_STATUSES]),
+              isNotNull(runs.finishedAt),
+              lt(runs.finishedAt, before),
+              notExists(
+                tx
+                  .select({ one: sql`1` })
+                  .from(deadLetters)
+                  .where(and(eq(deadLetters.kind, 'run'), eq(deadLetters.refId, runs.id))),
+              ),
+            ),
+          )
+          .orderBy(asc(runs.finishedAt))
+          .limit(batchSize)
+          .for('update', { skipLocked: true });
+        if (due.length === 0) return 0;
+        const ids = due.map((run) => run.id);
+        await tx.delete(runSteps).where(inArray(runSteps.runId, ids));
+        await tx.delete(runs).where(inArray(runs.id, ids));
+        return ids.length;
+      });
+      deleted += count;
+      if (count < batchSize) return { deleted, more: false };
+    }
+    return { deleted, more: true };
   }
 
   async list(
@@ -439,6 +584,25 @@ export class Runs {
   }
 }
 
+/**
+ * The event a run's end sends to the app's webhook endpoints: `run.succeeded` (with `output`),
+ * `run.cancelled`, or `run.failed` (with `error`; `status` says `failed` or `dead`).
+ */
+export function runEvent(run: RunView): { type: string; data: Record<string, unknown> } {
+  const data = {
+    runId: run.id,
+    kind: run.kind,
+    status: run.status,
+    connectionId: run.connectionId,
+    action: run.action,
+    flowId: run.flowId,
+  };
+  if (run.status === 'succeeded')
+    return { type: 'run.succeeded', data: { ...data, output: run.output } };
+  if (run.status === 'cancelled') return { type: 'run.cancelled', data };
+  return { type: 'run.failed', data: { ...data, error: run.error } };
+}
+
 function isUniqueViolation(error: unknown): boolean {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
     if ((e as { code?: unknown }).code === '23505') return true;
@@ -464,6 +628,7 @@ export function toView(row: RunRow): RunView {
     createdAt: row.createdAt.toISOString(),
     startedAt: row.startedAt?.toISOString() ?? null,
     finishedAt: row.finishedAt?.toISOString() ?? null,
+    cancelRequestedAt: row.cancelRequestedAt?.toISOString() ?? null,
   };
 }
 

@@ -9,6 +9,21 @@ export class Suspend extends Error {
   }
 }
 
+/** Thrown at a step boundary once the run's cancellation was asked for: no further step starts. */
+export class Cancelled extends Error {
+  constructor(readonly beforeStep: string) {
+    super(`run cancelled before step ${beforeStep}`);
+  }
+}
+
+/** What an execution knows of one of its run's steps: the stored row, kept up to date as it writes. */
+interface KnownStep {
+  status: string;
+  output: unknown;
+  attempts: number;
+  resumeAt: Date | null;
+}
+
 export interface StepInfo {
   /**
    * A previous execution started this step and never recorded its end (its worker died): the
@@ -38,31 +53,56 @@ export function storedError(error: unknown): StoredRunError {
   return json;
 }
 
+export interface StepRunnerOptions {
+  /** Aborted when this worker lost the run: it then writes nothing more to the run's steps. */
+  signal?: AbortSignal;
+  /** Aborted when the run's cancellation was asked for: the next step throws `Cancelled` instead of starting. */
+  cancel?: AbortSignal;
+}
+
 /**
  * One run's steps, persisted as they start and end. A step that succeeded in an earlier execution
  * is not executed again: its stored output is returned. Positions follow the order in which an
  * execution meets the steps, which is deterministic for a given flow and trigger.
+ *
+ * The run's step rows are read once, when the execution meets its first step, and then kept up
+ * to date by this runner's own writes: while the worker holds the run's lease nothing else writes
+ * its steps, so a run of N steps costs one read, not N.
  */
 export class StepRunner {
   readonly #db: Database;
   readonly #runId: string;
-  #position = 0;
-
-  /** Aborted when this worker lost the run: it then writes nothing more to the run's steps. */
   readonly #signal: AbortSignal | undefined;
+  readonly #cancel: AbortSignal | undefined;
+  #position = 0;
+  #known: Promise<Map<string, KnownStep>> | null = null;
 
-  constructor(db: Database, runId: string, signal?: AbortSignal) {
+  constructor(db: Database, runId: string, options: StepRunnerOptions = {}) {
     this.#db = db;
     this.#runId = runId;
-    this.#signal = signal;
+    this.#signal = options.signal;
+    this.#cancel = options.cancel;
   }
 
-  async #existing(key: string) {
-    const [row] = await this.#db
-      .select()
+  /** The run's stored steps by key, read on first use. */
+  #steps(): Promise<Map<string, KnownStep>> {
+    this.#known ??= this.#db
+      .select({
+        key: runSteps.key,
+        status: runSteps.status,
+        output: runSteps.output,
+        attempts: runSteps.attempts,
+        resumeAt: runSteps.resumeAt,
+      })
       .from(runSteps)
-      .where(and(eq(runSteps.runId, this.#runId), eq(runSteps.key, key)));
-    return row;
+      .where(eq(runSteps.runId, this.#runId))
+      .then((rows) => new Map(rows.map(({ key, ...step }) => [key, step])));
+    return this.#known;
+  }
+
+  /** A step boundary: once cancellation was asked for, no further step starts. */
+  #checkCancelled(key: string): void {
+    if (this.#cancel?.aborted) throw new Cancelled(key);
   }
 
   /**
@@ -77,8 +117,10 @@ export class StepRunner {
     fn: (info: StepInfo) => Promise<T>,
     complete?: (tx: Database, output: T) => Promise<void>,
   ): Promise<T> {
+    this.#checkCancelled(key);
     const position = this.#position++;
-    const existing = await this.#existing(key);
+    const known = await this.#steps();
+    const existing = known.get(key);
     if (existing?.status === 'succeeded') return existing.output as T;
     const attempt = (existing?.attempts ?? 0) + 1;
     const startedAt = new Date();
@@ -105,6 +147,7 @@ export class StepRunner {
           finishedAt: null,
         },
       });
+    known.set(key, { status: 'running', output: null, attempts: attempt, resumeAt: null });
     let output: T;
     try {
       output = await fn({ uncertain: existing?.status === 'running', attempt });
@@ -114,6 +157,7 @@ export class StepRunner {
         .update(runSteps)
         .set({ status: 'failed', error: storedError(error), finishedAt: new Date() })
         .where(and(eq(runSteps.runId, this.#runId), eq(runSteps.key, key)));
+      known.set(key, { status: 'failed', output: null, attempts: attempt, resumeAt: null });
       throw error;
     }
     await this.#db.transaction(async (t) => {
@@ -124,13 +168,21 @@ export class StepRunner {
         .where(and(eq(runSteps.runId, this.#runId), eq(runSteps.key, key)));
       if (complete) await complete(tx, output);
     });
+    known.set(key, {
+      status: 'succeeded',
+      output: output ?? null,
+      attempts: attempt,
+      resumeAt: null,
+    });
     return output;
   }
 
   /** A wait step: the first execution records when to resume and suspends the run until then. */
   async wait(key: string, seconds: number, now = new Date()): Promise<void> {
+    this.#checkCancelled(key);
     const position = this.#position++;
-    const existing = await this.#existing(key);
+    const known = await this.#steps();
+    const existing = known.get(key);
     if (existing?.status === 'succeeded') return;
     if (existing?.resumeAt) {
       if (existing.resumeAt.getTime() > now.getTime()) throw new Suspend(existing.resumeAt);
@@ -138,6 +190,7 @@ export class StepRunner {
         .update(runSteps)
         .set({ status: 'succeeded', finishedAt: now })
         .where(and(eq(runSteps.runId, this.#runId), eq(runSteps.key, key)));
+      known.set(key, { ...existing, status: 'succeeded', output: null });
       return;
     }
     const resumeAt = new Date(now.getTime() + seconds * 1000);
@@ -155,6 +208,7 @@ export class StepRunner {
         resumeAt,
       })
       .onConflictDoNothing();
+    known.set(key, { status: 'waiting', output: null, attempts: 1, resumeAt });
     throw new Suspend(resumeAt);
   }
 }

@@ -14,11 +14,24 @@ const errors = {
   404: json(errorBody, 'Not found'),
 };
 
+const RUN_STATUSES = [
+  'queued',
+  'running',
+  'waiting',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'dead',
+] as const;
+
 export const runStep = z
   .object({
     key: z.string().openapi({ description: 'Step id; `forEachId[i].stepId` inside a for-each' }),
     type: z.string(),
-    status: z.string().openapi({ description: 'running · succeeded · failed · waiting' }),
+    status: z.string().openapi({
+      description:
+        'running · succeeded · failed · waiting · cancelled (a wait the run’s cancellation ended)',
+    }),
     input: z.unknown(),
     output: z.unknown(),
     error: z.unknown(),
@@ -34,7 +47,7 @@ export const run = z
   .object({
     id: z.string(),
     kind: z.enum(['action', 'flow']),
-    status: z.enum(['queued', 'running', 'waiting', 'succeeded', 'failed', 'dead']),
+    status: z.enum(RUN_STATUSES),
     connectionId: z.string().nullable(),
     tenant: z.string().nullable(),
     action: z.string().nullable(),
@@ -48,6 +61,10 @@ export const run = z
     createdAt: z.string(),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
+    cancelRequestedAt: z.string().nullable().openapi({
+      description:
+        'When cancellation was asked for; a running run stays `running` until its worker stops it before its next step',
+    }),
     steps: z.array(runStep).optional(),
   })
   .openapi('Run');
@@ -99,9 +116,7 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>, engine: Engine): voi
       security,
       request: {
         query: z.object({
-          status: z
-            .enum(['queued', 'running', 'waiting', 'succeeded', 'failed', 'dead'])
-            .optional(),
+          status: z.enum(RUN_STATUSES).optional(),
           flow: z.string().optional(),
           connection: z.string().optional(),
           limit: z.coerce.number().int().min(1).max(1000).optional(),
@@ -137,6 +152,34 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>, engine: Engine): voi
       responses: { 200: json(run, 'The run'), ...errors },
     }),
     async (c) => c.json(await engine.runs.get(c.get('scope'), c.req.valid('param').id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/runs/{id}/cancel',
+      summary:
+        'Cancel a run: a queued, backing-off or waiting run at once (200); a running one before its next step (202, the step in flight completes)',
+      security,
+      request: { params: z.object({ id: z.string() }) },
+      responses: {
+        200: json(run, 'Cancelled (also when it already was): `run.cancelled` is sent'),
+        202: json(
+          run,
+          'Running: cancellation is asked for (`cancelRequestedAt`); its worker stops it before its next step — within a third of JOINERY_RUN_LEASE_MS — unless it ends first',
+        ),
+        409: json(errorBody, 'The run already ended (succeeded, failed or dead)'),
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const { run: view, pending } = await engine.runs.cancel(
+        c.get('scope'),
+        c.req.valid('param').id,
+        (tx, environmentId, event) => engine.outgoing.emit(environmentId, event, { db: tx }),
+      );
+      return pending ? c.json(view, 202) : c.json(view, 200);
+    },
   );
 
   app.openapi(
@@ -227,6 +270,28 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>, engine: Engine): voi
       return c.json({ runId: started.id, status: started.status, run: started }, 202);
     },
   );
+}
+
+/**
+ * `retry` of an async action submission: `{maxAttempts}`, the executions before the run is given
+ * up (1 to 50; default 8), as a flow's action step takes it.
+ */
+const runRetry = z.object({ maxAttempts: z.number().int().min(1).max(50).optional() }).strict();
+
+/** Reads `body.retry` of an async submission; a wrong one is `invalid_input` naming the field. */
+export function parseRunRetry(value: unknown): { maxAttempts?: number } {
+  if (value === undefined) return {};
+  const parsed = runRetry.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = ['body', 'retry', ...(issue?.path ?? []).map(String)].join('.');
+    throw new JoineryError(
+      'invalid_input',
+      `${path}: ${issue?.message ?? 'not valid'}; expected {"maxAttempts": n} with n a whole number from 1 to 50`,
+      { path },
+    );
+  }
+  return parsed.data.maxAttempts === undefined ? {} : { maxAttempts: parsed.data.maxAttempts };
 }
 
 /** A JSON body that may be absent (→ `{}`); a body that is not JSON is `invalid_input`, never ignored. */

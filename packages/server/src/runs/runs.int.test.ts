@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sign as signGitHub } from '@octokit/webhooks-methods';
+import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { startSandbox, type Sandbox } from '@joinery/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { BACKENDS, startTestJoinery, type TestJoinery } from '../test-harness.js
 /*
  * Runs end to end through the API, on the embedded store and on PostgreSQL: async actions
  * (202 → GET /v1/runs/{id}), retries of a failing provider, idempotent submission, flows with
- * every step type, cron schedules.
+ * every step type, cron schedules, cancellation.
  */
 describe.each(BACKENDS)('runs (%s)', (backend) => {
   const token = `ghp_${randomBytes(16).toString('hex')}`;
@@ -47,20 +48,78 @@ describe.each(BACKENDS)('runs (%s)', (backend) => {
     for (;;) {
       const run = await joinery.api('GET', `/v1/runs/${runId}`);
       expect(run.status).toBe(200);
-      if (['succeeded', 'failed', 'dead'].includes(run.body.status as string)) return run.body;
+      if (['succeeded', 'failed', 'cancelled', 'dead'].includes(run.body.status as string))
+        return run.body;
       if (Date.now() > deadline)
         throw new Error(`run ${runId} still ${String(run.body.status)}: ${run.text}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
-  const submit = (action: string, input: unknown, headers: Record<string, string> = {}) =>
+  const submit = (
+    action: string,
+    input: unknown,
+    headers: Record<string, string> = {},
+    extra: Record<string, unknown> = {},
+  ) =>
     joinery.api(
       'POST',
       `/v1/connections/${connectionId}/actions/${action}`,
-      { input, async: true },
+      { input, async: true, ...extra },
       headers,
     );
+
+  /** Polls the run until `done` says so. */
+  async function until(
+    runId: string,
+    done: (run: { status: string; steps: { key: string; status: string }[] }) => boolean,
+    timeoutMs = 10_000,
+  ) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const run = await joinery.api('GET', `/v1/runs/${runId}`);
+      if (done(run.body as { status: string; steps: { key: string; status: string }[] }))
+        return run.body;
+      if (Date.now() > deadline) throw new Error(`run ${runId} never got there: ${run.text}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  /** A webhook endpoint for `events` on a loopback server; `received` has each verified event. */
+  async function eventReceiver(events: string[]) {
+    const bodies: { body: string; headers: Record<string, string> }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        bodies.push({ body, headers: req.headers as Record<string, string> });
+        res.statusCode = 204;
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const endpoint = await joinery.api('POST', '/v1/webhook-endpoints', {
+      url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`,
+      events,
+      allowPrivateNetwork: true,
+    });
+    expect(endpoint.status).toBe(201);
+    const verifier = new Webhook(endpoint.body.secret as string);
+    return {
+      received: () =>
+        bodies.map((r) =>
+          verifier.verify(r.body, {
+            'webhook-id': r.headers['webhook-id'] ?? '',
+            'webhook-timestamp': r.headers['webhook-timestamp'] ?? '',
+            'webhook-signature': r.headers['webhook-signature'] ?? '',
+          }),
+        ) as { type: string; data: Record<string, unknown> }[],
+      async close() {
+        await joinery.api('DELETE', `/v1/webhook-endpoints/${endpoint.body.id}`);
+        await new Promise((resolve) => receiver.close(resolve));
+      },
+    };
+  }
 
   it('answers 202 with a run id, and the run carries the output and its step', async () => {
     const accepted = await submit('get_repository', { owner: 'mona', repo: 'hello-world' });
@@ -404,6 +463,272 @@ describe.each(BACKENDS)('runs (%s)', (backend) => {
       await joinery.api('DELETE', `/v1/webhook-endpoints/${endpoint.body.id}`);
     } finally {
       await new Promise((resolve) => receiver.close(resolve));
+    }
+  });
+
+  it('cancels a backing-off run and a waiting run at once; their jobs never run them afterwards', async () => {
+    const receiver = await eventReceiver(['run.cancelled']);
+    try {
+      // The provider asks for 2 s before a retry: the run waits in the queue, backing off.
+      sandbox.faults.add({
+        path: '/repos/mona/hello-world',
+        times: 1,
+        fault: { kind: 'status', status: 503, headers: { 'retry-after': '2' } },
+      });
+      const calls = () => sandbox.count('GET', '/github/repos/mona/hello-world');
+      const before = calls();
+      const backingOff = (await submit('get_repository', { owner: 'mona', repo: 'hello-world' }))
+        .body.runId as string;
+      const flow = await joinery.api('POST', '/v1/flows', {
+        name: `pausing-${backend}`,
+        trigger: { type: 'api' },
+        steps: [
+          { id: 'pause', type: 'wait', seconds: 2 },
+          { id: 'after', type: 'transform', expression: '"ran"' },
+        ],
+      });
+      const waiting = (await joinery.api('POST', `/v1/flows/${flow.body.id}/runs`, {})).body
+        .runId as string;
+      await until(backingOff, (run) => run.status === 'queued' && run.steps.length === 1);
+      await until(waiting, (run) => run.status === 'waiting');
+
+      for (const id of [backingOff, waiting]) {
+        const cancelled = await joinery.api('POST', `/v1/runs/${id}/cancel`);
+        expect(cancelled.status).toBe(200);
+        expect(cancelled.body).toMatchObject({ id, status: 'cancelled' });
+        expect(cancelled.body.finishedAt).not.toBeNull();
+        expect(cancelled.body.cancelRequestedAt).not.toBeNull();
+      }
+      expect(calls() - before).toBe(1);
+
+      // Past the time either would have continued: neither did.
+      await new Promise((resolve) => setTimeout(resolve, 2_600));
+      expect(calls() - before).toBe(1);
+      const stopped = await joinery.api('GET', `/v1/runs/${backingOff}`);
+      expect(stopped.body).toMatchObject({ status: 'cancelled', attempts: 1 });
+      const paused = await joinery.api('GET', `/v1/runs/${waiting}`);
+      expect(paused.body.status).toBe('cancelled');
+      expect(
+        paused.body.steps.map((s: { key: string; status: string }) => [s.key, s.status]),
+      ).toEqual([['pause', 'cancelled']]);
+      const listed = await joinery.api('GET', `/v1/runs?status=cancelled&flow=${flow.body.id}`);
+      expect(listed.body.data.map((r: { id: string }) => r.id)).toEqual([waiting]);
+
+      const deadline = Date.now() + 10_000;
+      while (receiver.received().length < 2 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      const events = receiver.received();
+      expect(events.map((e) => e.type)).toEqual(['run.cancelled', 'run.cancelled']);
+      expect(events.map((e) => e.data.runId).sort()).toEqual([backingOff, waiting].sort());
+      expect(events.find((e) => e.data.runId === backingOff)?.data).toMatchObject({
+        status: 'cancelled',
+        kind: 'action',
+        action: 'get_repository',
+        connectionId,
+      });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('cancels a running run at its next step boundary: the step in flight completes and is recorded', async () => {
+    const receiver = await eventReceiver(['run.*']);
+    try {
+      sandbox.faults.add({
+        path: '/repos/mona/hello-world',
+        times: 1,
+        fault: { kind: 'latency', ms: 4_000 },
+      });
+      const flow = await joinery.api('POST', '/v1/flows', {
+        name: `slow-${backend}`,
+        trigger: { type: 'api' },
+        steps: [
+          {
+            id: 'repo',
+            type: 'action',
+            connection: connectionId,
+            action: 'get_repository',
+            input: { owner: 'mona', repo: 'hello-world' },
+          },
+          { id: 'after', type: 'transform', expression: 'steps.repo.full_name' },
+        ],
+      });
+      const runId = (await joinery.api('POST', `/v1/flows/${flow.body.id}/runs`, {})).body
+        .runId as string;
+      await until(runId, (run) =>
+        run.steps.some((s) => s.key === 'repo' && s.status === 'running'),
+      );
+
+      const requested = await joinery.api('POST', `/v1/runs/${runId}/cancel`);
+      expect(requested.status).toBe(202);
+      expect(requested.body).toMatchObject({ id: runId, status: 'running' });
+      expect(requested.body.cancelRequestedAt).not.toBeNull();
+      // Asked again while it runs: the same answer, the first request's time kept.
+      const again = await joinery.api('POST', `/v1/runs/${runId}/cancel`);
+      expect(again.status).toBe(202);
+      expect(again.body.cancelRequestedAt).toBe(requested.body.cancelRequestedAt);
+
+      const run = await settled(runId);
+      expect(run.status).toBe('cancelled');
+      expect(run.steps.map((s: { key: string; status: string }) => [s.key, s.status])).toEqual([
+        ['repo', 'succeeded'],
+      ]);
+      expect(run.steps[0].output).toMatchObject({ full_name: 'mona/hello-world' });
+      expect(run.output).toBeNull();
+
+      const deadline = Date.now() + 10_000;
+      while (!receiver.received().some((e) => e.data.runId === runId) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      const mine = receiver.received().filter((e) => e.data.runId === runId);
+      expect(mine.map((e) => e.type)).toEqual(['run.cancelled']);
+      expect(mine[0]?.data).toMatchObject({
+        status: 'cancelled',
+        kind: 'flow',
+        flowId: flow.body.id,
+      });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('answers a repeat cancel with the cancelled run, and refuses to cancel a run that ended', async () => {
+    const flow = await joinery.api('POST', '/v1/flows', {
+      name: `later-${backend}`,
+      trigger: { type: 'api' },
+      steps: [{ id: 'pause', type: 'wait', seconds: 30 }],
+    });
+    const waiting = (await joinery.api('POST', `/v1/flows/${flow.body.id}/runs`, {})).body
+      .runId as string;
+    await until(waiting, (run) => run.status === 'waiting');
+    const first = await joinery.api('POST', `/v1/runs/${waiting}/cancel`);
+    const second = await joinery.api('POST', `/v1/runs/${waiting}/cancel`);
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual(first.body);
+
+    const done = await submit('get_repository', { owner: 'mona', repo: 'hello-world' });
+    expect((await settled(done.body.runId as string)).status).toBe('succeeded');
+    const refused = await joinery.api('POST', `/v1/runs/${done.body.runId}/cancel`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('conflict');
+    expect(refused.body.error.message).toMatch(
+      /cannot be cancelled: it already ended as succeeded at .*; only a queued, waiting or running run can be/,
+    );
+    expect((await joinery.api('GET', `/v1/runs/${done.body.runId}`)).body.status).toBe('succeeded');
+    const missing = await joinery.api('POST', '/v1/runs/run_nope/cancel');
+    expect(missing.status).toBe(404);
+  });
+
+  it('takes retry.maxAttempts for an async action, from 1 to 50', async () => {
+    const before = (await joinery.api('GET', '/v1/runs?limit=1000')).body.data.length;
+    for (const [retry, message] of [
+      [{ maxAttempts: 0 }, /body\.retry\.maxAttempts/],
+      [{ maxAttempts: 51 }, /body\.retry\.maxAttempts/],
+      [{ maxAttempts: 2.5 }, /body\.retry\.maxAttempts/],
+      [{ attempts: 3 }, /body\.retry/],
+    ] as const) {
+      const refused = await submit(
+        'get_repository',
+        { owner: 'mona', repo: 'hello-world' },
+        {},
+        { retry },
+      );
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.code).toBe('invalid_input');
+      expect(refused.body.error.message).toMatch(message);
+    }
+    const direct = await submit(
+      'get_repository',
+      { owner: 'mona', repo: 'hello-world' },
+      {},
+      { async: false, retry: { maxAttempts: 2 } },
+    );
+    expect(direct.status).toBe(400);
+    expect(direct.body.error.message).toMatch(
+      /body\.retry: only a run retries; send "async": true/,
+    );
+    expect((await joinery.api('GET', '/v1/runs?limit=1000')).body.data.length).toBe(before);
+
+    sandbox.faults.add({
+      path: '/repos/mona/hello-world',
+      times: Infinity,
+      fault: { kind: 'status', status: 503 },
+    });
+    try {
+      const accepted = await submit(
+        'get_repository',
+        { owner: 'mona', repo: 'hello-world' },
+        {},
+        { retry: { maxAttempts: 2 } },
+      );
+      expect(accepted.status).toBe(202);
+      expect(accepted.body.run.maxAttempts).toBe(2);
+      const run = await settled(accepted.body.runId as string);
+      expect(run).toMatchObject({ status: 'dead', attempts: 2, maxAttempts: 2 });
+      expect(run.error.message).toMatch(/gave up after 2 attempts/);
+
+      // The retry setting is part of the submission an Idempotency-Key stands for.
+      const key = { 'idempotency-key': `k-${randomBytes(6).toString('hex')}` };
+      const input = { owner: 'mona', repo: 'hello-world' };
+      const keyed = await submit('get_repository', input, key, { retry: { maxAttempts: 3 } });
+      const same = await submit('get_repository', input, key, { retry: { maxAttempts: 3 } });
+      expect(same.body.runId).toBe(keyed.body.runId);
+      const other = await submit('get_repository', input, key);
+      expect(other.status).toBe(409);
+      expect(other.body.error.code).toBe('conflict');
+    } finally {
+      sandbox.faults.clear();
+    }
+  });
+});
+
+// JOINERY_RUN_RETENTION_DAYS reaches the worker: backdated rows, written straight into PostgreSQL.
+describe('run retention setting (postgres)', () => {
+  let joinery: TestJoinery;
+  beforeAll(async () => {
+    joinery = await startTestJoinery(
+      'postgres',
+      { worker: { pollMs: 50, tickMs: 100, leaseMs: 5_000 } },
+      { JOINERY_RUN_RETENTION_DAYS: '35' },
+    );
+  });
+  afterAll(async () => {
+    await joinery?.close();
+  });
+
+  it('deletes the runs that ended before it, with their steps, and keeps the younger ones', async () => {
+    const client = new pg.Client({ connectionString: joinery.databaseUrl ?? '' });
+    await client.connect();
+    try {
+      for (const [id, days] of [
+        ['run_ended_40_days_ago', 40],
+        ['run_ended_31_days_ago', 31], // past the default 30 days, within the 35 set
+      ] as const) {
+        await client.query(
+          `INSERT INTO runs (id, environment_id, kind, status, trigger, input, max_attempts, created_at, finished_at)
+           VALUES ($1, 'env_default', 'flow', 'succeeded', '{}', '{}', 8, now() - make_interval(days => $2 + 1), now() - make_interval(days => $2))`,
+          [id, days],
+        );
+        await client.query(
+          `INSERT INTO run_steps (run_id, key, position, type, status, attempts, started_at)
+           VALUES ($1, 'only', 0, 'transform', 'succeeded', 1, now() - make_interval(days => $2))`,
+          [id, days],
+        );
+      }
+      const left = async (table: 'runs' | 'run_steps') =>
+        (
+          await client.query<{ id: string }>(
+            table === 'runs'
+              ? "SELECT id FROM runs WHERE id LIKE 'run_ended_%' ORDER BY id"
+              : "SELECT run_id AS id FROM run_steps WHERE run_id LIKE 'run_ended_%' ORDER BY run_id",
+          )
+        ).rows.map((row) => row.id);
+      const deadline = Date.now() + 10_000;
+      while ((await left('runs')).length > 1 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await left('runs')).toEqual(['run_ended_31_days_ago']);
+      expect(await left('run_steps')).toEqual(['run_ended_31_days_ago']);
+    } finally {
+      await client.end();
     }
   });
 });

@@ -1,0 +1,2 @@
+ALTER TABLE "runs" ADD COLUMN "cancel_requested_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "runs_finished_at_idx" ON "runs" USING btree ("finished_at") WHERE "runs"."finished_at" IS NOT NULL;
