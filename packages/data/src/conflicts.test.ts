@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findConflicts } from './conflicts.js';
+import { findConflicts, matchKey } from './conflicts.js';
 import type { Contact } from './models/models.js';
 
 const hubspot: Contact[] = [
@@ -102,4 +102,24 @@ describe('findConflicts', () => {
       [],
     );
   });
+});
+
+describe('matchKey', () => {
+  it.each([
+    ['  Ada@Example.COM\t', 'ada@example.com'],
+    ['\v\fMIXED@x.io\r\n', 'mixed@x.io'],
+    // Only ASCII is folded and trimmed: a database computes the same key in any locale.
+    ['ÄRGER@x.io', 'Ärger@x.io'],
+    ['\u00a0nbsp@x.io', '\u00a0nbsp@x.io'],
+    ['a b@x.io', 'a b@x.io'],
+  ])('keys %j as %j', (value, key) => {
+    expect(matchKey(value)).toBe(key);
+  });
+
+  it.each([[''], [' \t '], [null], [undefined], [42], [{ email: 'a@x.io' }]])(
+    'gives no key for %j',
+    (value) => {
+      expect(matchKey(value)).toBeUndefined();
+    },
+  );
 });

@@ -75,13 +75,27 @@ function comparable(record: UnifiedRecord): string[] {
   return fields;
 }
 
+/** Surrounding ASCII whitespace (space, tab, LF, CR, form feed, vertical tab): what `matchKey` trims. */
+const EDGE_SPACE = /^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g;
+
+/**
+ * The key two records are matched on: the string without surrounding ASCII whitespace, with
+ * ASCII letters in lower case (other characters as they are). Undefined for a missing, empty or
+ * non-string value. Deliberately ASCII-only, so a database can compute the very same key
+ * whatever its locale (Joinery compares synced records in SQL, `translate` and `btrim`).
+ */
+export function matchKey(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const key = value.replace(EDGE_SPACE, '').replace(/[A-Z]+/g, (upper) => upper.toLowerCase());
+  return key === '' ? undefined : key;
+}
+
 function index(records: readonly UnifiedRecord[], side: 'a' | 'b', matchOn: string) {
   const byKey = new Map<string, UnifiedRecord[]>();
   const findings: Finding[] = [];
   for (const record of records) {
-    const raw = valueAt(record, matchOn);
-    const key = typeof raw === 'string' ? raw.trim().toLowerCase() : undefined;
-    if (key === undefined || key === '') {
+    const key = matchKey(valueAt(record, matchOn));
+    if (key === undefined) {
       findings.push({ kind: 'no_match_key', side, id: record.id });
       continue;
     }

@@ -54,5 +54,5 @@ export { MappingError, isMappingError } from './mapping/errors.js';
 export type { MappingErrorReason } from './mapping/errors.js';
 export { fieldRuleSchema, mappingOverridesSchema } from './mapping/schema.js';
 
-export { findConflicts } from './conflicts.js';
+export { findConflicts, matchKey } from './conflicts.js';
 export type { FindConflictsOptions, Finding } from './conflicts.js';

@@ -12,7 +12,8 @@ import { JoineryError, isJoineryError } from '../errors.js';
 import { pageLimit, parseCursor } from '../paging.js';
 import { newId } from '../ids.js';
 import type { CallPipeline, ConnectionContext } from '../outbound/pipeline.js';
-import type { MappingOverrides } from '@joinery/data';
+import type { Finding, MappingOverrides } from '@joinery/data';
+import { decodeConflictCursor, encodeConflictCursor, readConflictPage } from './conflicts.js';
 import { syncMapping } from './mapping.js';
 import { readChanges } from './record-store.js';
 import {
@@ -333,6 +334,55 @@ export class Syncs {
       })),
       nextCursor: String(page.at(-1)?.changeSeq ?? after),
       hasMore: rows.length > limit,
+    };
+  }
+
+  /**
+   * Data-quality findings between two connections' synced records of one model (records on one
+   * side only, contradicting values, duplicate or missing keys), from the stored records rather
+   * than live calls, a page at a time in match-key order: see `readConflictPage`. Nothing is
+   * picked or changed. `limit` is records per side per page (default 500, at most 5,000).
+   */
+  async conflicts(
+    scope: Scope,
+    query: {
+      a: string;
+      b: string;
+      model: string;
+      matchOn: string;
+      fields?: readonly string[];
+      nullIsContradiction?: boolean;
+      cursor?: string;
+      limit?: number;
+    },
+  ): Promise<{
+    findings: Finding[];
+    compared: { a: number; b: number };
+    nextCursor: string | null;
+  }> {
+    if (query.a === query.b)
+      throw new JoineryError('invalid_input', 'a and b are the same connection: compare two', {
+        path: 'b',
+      });
+    await this.#connections.get(scope, query.a);
+    await this.#connections.get(scope, query.b);
+    const page = await readConflictPage(this.#db, {
+      environmentId: scope.environmentId,
+      model: query.model,
+      a: query.a,
+      b: query.b,
+      matchOn: query.matchOn,
+      ...(query.fields === undefined ? {} : { fields: query.fields }),
+      ...(query.nullIsContradiction === undefined
+        ? {}
+        : { nullIsContradiction: query.nullIsContradiction }),
+      limit: pageLimit(query.limit, 500, 5000),
+      cursor: decodeConflictCursor(query.cursor),
+    });
+    return {
+      findings: page.findings,
+      compared: page.compared,
+      nextCursor: page.next === null ? null : encodeConflictCursor(page.next),
     };
   }
 

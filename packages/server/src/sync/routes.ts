@@ -257,6 +257,80 @@ export function registerSyncRoutes(app: OpenAPIHono<AppEnv>, engine: Engine): vo
       return c.json(page, 200);
     },
   );
+
+  registerSyncedConflictRoute(app, engine);
+}
+
+/** `GET /v1/records/conflicts`: findings between two connections' synced records, paged. */
+function registerSyncedConflictRoute(app: OpenAPIHono<AppEnv>, engine: Engine): void {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/records/conflicts',
+      summary:
+        "Data-quality findings between two connections' synced records of one model: records on one side only, contradicting values, duplicate or missing keys (nothing is picked or changed)",
+      description:
+        "Reads the stored records (both connections need a sync of the model), a page at a time in match-key order; pass `nextCursor` back until it is null. Each page holds whole keys, so its findings are final. Matching on `email` uses an index; other fields scan the two connections' records for each page. See docs/data.md.",
+      security,
+      request: {
+        query: z.object({
+          a: z.string().min(1).openapi({ description: 'A connection id' }),
+          b: z.string().min(1).openapi({ description: 'Another connection id' }),
+          model: z.string().min(1).default('Contact'),
+          matchOn: z.string().min(1).default('email'),
+          fields: z
+            .string()
+            .optional()
+            .openapi({ description: 'Fields to compare, comma-separated (default: all shared)' }),
+          nullIsContradiction: z.enum(['true', 'false']).optional(),
+          cursor: z.string().optional(),
+          limit: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .max(5000)
+            .optional()
+            .openapi({ description: 'Records per side per page (default 500)' }),
+        }),
+      },
+      responses: {
+        200: json(
+          z.object({
+            findings: z.array(z.record(z.string(), z.unknown())).openapi({
+              description:
+                '`{kind: "missing_in_a"|"missing_in_b"|"contradiction"|"duplicate_key"|"no_match_key", …}`, as `POST /v1/data/conflicts`',
+            }),
+            compared: z.object({ a: z.number().int(), b: z.number().int() }),
+            nextCursor: z.string().nullable(),
+          }),
+          'Findings of one page',
+        ),
+        400: errorJson('Invalid input'),
+        401: errorJson('Missing or wrong secret key'),
+        404: errorJson('No such connection'),
+      },
+    }),
+    async (c) => {
+      const query = c.req.valid('query');
+      const fields = query.fields
+        ?.split(',')
+        .map((field) => field.trim())
+        .filter((field) => field !== '');
+      const page = await engine.syncs.conflicts(c.get('scope'), {
+        a: query.a,
+        b: query.b,
+        model: query.model,
+        matchOn: query.matchOn,
+        ...(fields === undefined ? {} : { fields }),
+        ...(query.nullIsContradiction === undefined
+          ? {}
+          : { nullIsContradiction: query.nullIsContradiction === 'true' }),
+        ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+        ...(query.limit === undefined ? {} : { limit: query.limit }),
+      });
+      return c.json(page as { findings: Record<string, unknown>[] } & typeof page, 200);
+    },
+  );
 }
 
 function invalidBody(message: string): JoineryError {

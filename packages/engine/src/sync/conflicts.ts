@@ -1,0 +1,230 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { findConflicts, type Finding, type UnifiedRecord } from '@joinery/data';
+import type { Database } from '@joinery/store';
+import { JoineryError } from '../errors.js';
+
+/**
+ * Data-quality findings between two connections' synced records of one model, read from the
+ * `records` table page by page in the order of their match key, so two sides of millions of
+ * records are compared in bounded memory. A page holds whole keys: every live record of either
+ * side with a key in the page's range, so `findConflicts` (from `@joinery/data`) sees each key's
+ * records together and its findings are those of the whole data set for those keys.
+ *
+ * Records without a key value come first (`no_match_key`), then the keys in byte order.
+ */
+
+/** A dotted path into the unified record (`email`, `custom.tier`): letters, digits, `_`. */
+const FIELD_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/** Records of one key read at most; more are reported as one duplicate_key finding of these. */
+export const MAX_RECORDS_PER_KEY = 10_000;
+
+/**
+ * The match key in SQL, the same function as `matchKey` in `@joinery/data`: surrounding ASCII
+ * whitespace trimmed, ASCII letters lowered, in byte order (`COLLATE "C"`), whatever the
+ * database's locale. Written with the path inline (checked against FIELD_PATH) so that for
+ * `email` it is, character for character, the expression of the index `records_email_key_idx`.
+ */
+export function matchKeySql(field: string): SQL {
+  if (!FIELD_PATH.test(field))
+    throw new JoineryError(
+      'invalid_input',
+      `matchOn "${field}" is not a field path: use a unified field such as email or custom.tier (letters, digits and _, separated by dots)`,
+      { path: 'matchOn' },
+    );
+  const path = `{${field.split('.').join(',')}}`;
+  return sql.raw(
+    `(translate(btrim(payload #>> '${path}', E' \\t\\n\\r\\f\\x0b'), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') COLLATE "C")`,
+  );
+}
+
+export interface ConflictQuery {
+  environmentId: string;
+  model: string;
+  a: string;
+  b: string;
+  matchOn: string;
+  fields?: readonly string[];
+  nullIsContradiction?: boolean;
+  /** Records per side to read for one page (whole keys are then completed). */
+  limit: number;
+  cursor: ConflictCursor | null;
+}
+
+/** Where the next page starts: after a key-less record (`none`), or after a key (`key`). */
+export type ConflictCursor =
+  { phase: 'none'; connectionId: string; externalId: string } | { phase: 'key'; key: string };
+
+export interface ConflictPage {
+  findings: Finding[];
+  /** Records compared in this page, per side. */
+  compared: { a: number; b: number };
+  next: ConflictCursor | null;
+}
+
+interface Row {
+  connection_id: string;
+  external_id: string;
+  payload: unknown;
+  k: string | null;
+}
+
+function rowsOf(result: unknown): Row[] {
+  return (result as { rows?: Row[] }).rows ?? [];
+}
+
+const payloadOf = (row: Row): UnifiedRecord =>
+  (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as UnifiedRecord;
+
+export async function readConflictPage(
+  db: Pick<Database, 'execute'>,
+  query: ConflictQuery,
+): Promise<ConflictPage> {
+  const key = matchKeySql(query.matchOn);
+  const cursor = query.cursor;
+  if (cursor === null || cursor.phase === 'none') {
+    const page = await keylessPage(db, query, key, cursor);
+    if (page !== null) return page;
+  }
+  return keyedPage(db, query, key, cursor?.phase === 'key' ? cursor.key : null);
+}
+
+/** Live records of one side (`side` = a connection id) of the query's model. */
+function live(query: ConflictQuery, connectionId: string): SQL {
+  return sql`environment_id = ${query.environmentId} AND connection_id = ${connectionId}
+    AND model = ${query.model} AND deleted_at IS NULL`;
+}
+
+/** Key-less records after the cursor, both sides, or null once there are none left. */
+async function keylessPage(
+  db: Pick<Database, 'execute'>,
+  query: ConflictQuery,
+  key: SQL,
+  after: Extract<ConflictCursor, { phase: 'none' }> | null,
+): Promise<ConflictPage | null> {
+  const from =
+    after === null
+      ? sql``
+      : sql` AND (connection_id COLLATE "C", external_id COLLATE "C") > (${after.connectionId}, ${after.externalId})`;
+  const rows = rowsOf(
+    await db.execute(sql`
+      SELECT connection_id, external_id, payload, NULL AS k FROM records
+      WHERE environment_id = ${query.environmentId} AND connection_id IN (${query.a}, ${query.b})
+        AND model = ${query.model} AND deleted_at IS NULL
+        AND coalesce(${key}, '') = ''${from}
+      ORDER BY connection_id COLLATE "C", external_id COLLATE "C"
+      LIMIT ${query.limit + 1}`),
+  );
+  if (rows.length === 0) return null;
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1) as Row;
+  const sides = split(query, page);
+  return {
+    findings: compare(query, sides),
+    compared: { a: sides.a.length, b: sides.b.length },
+    next:
+      rows.length > query.limit
+        ? { phase: 'none', connectionId: last.connection_id, externalId: last.external_id }
+        : { phase: 'key', key: '' },
+  };
+}
+
+/**
+ * Up to `limit` records per side with keys after `after`, completed so that the last key holds
+ * all its records. Each side is read through its own ordered scan (for `email`, the index), and
+ * the page ends at the smaller of the two sides' last keys when a side was cut short.
+ */
+async function keyedPage(
+  db: Pick<Database, 'execute'>,
+  query: ConflictQuery,
+  key: SQL,
+  after: string | null,
+): Promise<ConflictPage> {
+  const from = after === null || after === '' ? sql`` : sql` AND ${key} > ${after}`;
+  const side = async (connectionId: string) =>
+    rowsOf(
+      await db.execute(sql`
+        SELECT connection_id, external_id, payload, ${key} AS k FROM records
+        WHERE ${live(query, connectionId)} AND ${key} <> ''${from}
+        ORDER BY ${key}
+        LIMIT ${query.limit + 1}`),
+    );
+  const [a, b] = [await side(query.a), await side(query.b)];
+  // A side read in full bounds nothing; a side cut short bounds the page at its last whole key.
+  const bounds = [a, b]
+    .filter((rows) => rows.length > query.limit)
+    .map((rows) => (rows[query.limit - 1] as Row).k as string);
+  if (bounds.length === 0) {
+    const sides = split(query, [...a, ...b]);
+    return {
+      findings: compare(query, sides),
+      compared: { a: sides.a.length, b: sides.b.length },
+      next: null,
+    };
+  }
+  const end = bounds.reduce((low, k) => (k < low ? k : low));
+  // Everything up to `end`, read again in full for the last key (a key's records may run past
+  // the limit), in one statement per side.
+  const upTo = async (connectionId: string) =>
+    rowsOf(
+      await db.execute(sql`
+        SELECT connection_id, external_id, payload, ${key} AS k FROM records
+        WHERE ${live(query, connectionId)} AND ${key} <> ''${from} AND ${key} <= ${end}
+        ORDER BY ${key}
+        LIMIT ${query.limit + MAX_RECORDS_PER_KEY}`),
+    );
+  const rows = [...(await upTo(query.a)), ...(await upTo(query.b))];
+  const sides = split(query, rows);
+  return {
+    findings: compare(query, sides),
+    compared: { a: sides.a.length, b: sides.b.length },
+    next: { phase: 'key', key: end },
+  };
+}
+
+function split(query: ConflictQuery, rows: readonly Row[]) {
+  const a: UnifiedRecord[] = [];
+  const b: UnifiedRecord[] = [];
+  for (const row of rows) (row.connection_id === query.a ? a : b).push(payloadOf(row));
+  return { a, b };
+}
+
+function compare(query: ConflictQuery, sides: { a: UnifiedRecord[]; b: UnifiedRecord[] }) {
+  return findConflicts(sides.a, sides.b, {
+    matchOn: query.matchOn,
+    ...(query.fields === undefined ? {} : { fields: query.fields }),
+    ...(query.nullIsContradiction === undefined
+      ? {}
+      : { nullIsContradiction: query.nullIsContradiction }),
+  });
+}
+
+/** The cursor as the API gives it out: opaque base64url JSON. */
+export function encodeConflictCursor(cursor: ConflictCursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+export function decodeConflictCursor(text: string | undefined): ConflictCursor | null {
+  if (text === undefined || text === '') return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    parsed = null;
+  }
+  const value = parsed as Partial<Record<string, unknown>> | null;
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    ((value['phase'] === 'key' && typeof value['key'] === 'string') ||
+      (value['phase'] === 'none' &&
+        typeof value['connectionId'] === 'string' &&
+        typeof value['externalId'] === 'string'))
+  )
+    return value as ConflictCursor;
+  throw new JoineryError(
+    'invalid_input',
+    'cursor is not one this API gave out: pass the nextCursor of a previous answer, or none to start from the beginning',
+    { path: 'cursor' },
+  );
+}
