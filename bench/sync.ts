@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createTestDatabase, openStore } from '@joinery/store';
+import { createTestDatabase } from '@joinery/store';
 import { Pool } from 'undici';
 import { startChild } from './child-process.js';
 import { describeRun, fmt, log, positiveFlag, runBenchmark } from './harness.js';
@@ -189,13 +189,9 @@ await runBenchmark<Settings, Report>({
         const database = await createTestDatabase();
         onCleanup(() => database.drop());
         env.BENCH_JOINERY_DATABASE_URL = database.url;
-      } else {
-        // The embedded store's first start (initdb: PGlite's WebAssembly heap grows to ~800 MB
-        // and never shrinks) happens once per data directory, like any machine's first start;
-        // done here, outside the measured process, which then opens an existing store.
-        const prepared = await openStore({ kind: 'pglite', dataDir });
-        await prepared.close();
       }
+      // PGlite's data directory is new: the measured process starts as on a machine's first start
+      // (Joinery creates the directory in a short-lived process of its own, not counted here).
       log(`${store}: full sync, then 1 % changed and an incremental sync…`);
       const child = track(
         await startChild({

@@ -4,6 +4,9 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -49,16 +52,76 @@ export async function openStore(options: StoreOptions): Promise<Store> {
  */
 export const DEFAULT_PGLITE_SHARED_BUFFERS = '16MB';
 
+// A start parameter, not `postgresqlconf`, which would replace the data directory's
+// postgresql.conf (time zone, date style…) rather than add to it.
+const pgliteStartParams = (sharedBuffers: string) => [
+  ...PGlite.defaultStartParams,
+  '-c',
+  `shared_buffers=${sharedBuffers}`,
+];
+
+/** How long creating a data directory may take (it takes seconds). */
+const CREATE_TIMEOUT_MS = 300_000;
+
+/**
+ * Creates a PGlite data directory in a short-lived child process. Creating one (initdb) runs a
+ * second PostgreSQL and initdb in PGlite's WebAssembly memory, which grows to about 800 MB and is
+ * never given back: in this process, a first start would hold that for its lifetime (about 700 MB
+ * instead of the 260 MB of any later start). This process then opens the directory as a later
+ * start does.
+ */
+async function createPgliteDataDir(path: string, sharedBuffers: string): Promise<void> {
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const script = `
+    const { PGlite } = require(process.argv[1]);
+    const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=' + process.argv[3]];
+    (async () => {
+      const db = new PGlite(process.argv[2], { startParams });
+      await db.waitReady;
+      await db.close();
+    })().catch((error) => {
+      process.stderr.write(String((error && error.stack) || error));
+      process.exit(1);
+    });`;
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script, entry, path, sharedBuffers], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), CREATE_TIMEOUT_MS);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(
+        new Error(`could not start a process to create the embedded database in ${path}`, {
+          cause: error,
+        }),
+      );
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else
+        reject(
+          new Error(
+            `creating the embedded database in ${path} failed (${signal ?? `exit code ${code}`}): ${stderr.trim() || 'no output'}. Remove ${path} (it holds no data yet) and start again; if it fails again, check free disk space and memory (creating it takes about 800 MB for a few seconds).`,
+          ),
+        );
+    });
+  });
+}
+
 async function openPglite(dataDir: string | null, sharedBuffers: string): Promise<Store> {
   const lock = dataDir === null ? null : lockDataDir(dataDir);
   try {
     if (!/^\d+(kB|MB|GB)$/.test(sharedBuffers))
       throw new Error(`sharedBuffers "${sharedBuffers}" is not a size like 16MB`);
-    const client = new PGlite(dataDir === null ? undefined : join(dataDir, 'pglite'), {
-      // A start parameter, not `postgresqlconf`, which would replace the data directory's
-      // postgresql.conf (time zone, date style…) rather than add to it.
-      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`],
-    });
+    const path = dataDir === null ? undefined : join(dataDir, 'pglite');
+    if (path !== undefined && !existsSync(join(path, 'PG_VERSION')))
+      await createPgliteDataDir(path, sharedBuffers);
+    const client = new PGlite(path, { startParams: pgliteStartParams(sharedBuffers) });
     await client.waitReady;
     const db = drizzlePglite({ client, schema });
     await migratePglite(db, { migrationsFolder });

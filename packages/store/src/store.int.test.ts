@@ -131,6 +131,24 @@ describe('pglite data directory', () => {
     }
   });
 
+  it('creates a new data directory in a child process, and says so when that fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'joinery-store-'));
+    try {
+      // A file where the database directory belongs: creating it must fail, clearly.
+      writeFileSync(join(dir, 'pglite'), 'not a directory');
+      await expect(openStore({ kind: 'pglite', dataDir: dir })).rejects.toThrow(
+        /creating the embedded database in .*pglite failed \(exit code 1\): .+ Remove .*pglite \(it holds no data yet\)/s,
+      );
+      rmSync(join(dir, 'pglite'));
+      const store = await openStore({ kind: 'pglite', dataDir: dir });
+      expect(readFileSync(join(dir, 'pglite', 'PG_VERSION'), 'utf8').trim()).toMatch(/^\d+$/);
+      await store.db.insert(environments).values({ id: 'env_c', name: 'created' });
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('names the directory and the holder in the refusal', () => {
     const dir = mkdtempSync(join(tmpdir(), 'joinery-lock-'));
     const lock = lockDataDir(dir);
