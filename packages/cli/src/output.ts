@@ -1,5 +1,6 @@
 // Tables and JSON for stdout. Every cell passes through `terminalSafe`: URLs and error messages come
 // from providers, and a provider must not be able to move the cursor or retitle the terminal.
+import type { CliIo } from './io.js';
 
 /** Replaces control characters (ESC, CR, BEL…) with `?` and collapses line breaks to spaces. */
 export function terminalSafe(text: string): string {
@@ -44,4 +45,40 @@ export function renderTable(
 
 export function renderJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** How a list command shows one page of its list. */
+export interface PageView<T> {
+  json: boolean | undefined;
+  /** Printed instead of an empty table. */
+  empty: string;
+  header: readonly string[];
+  row(item: T): string[];
+  /** The command that shows the next page given `--cursor`; absent, the next page goes unmentioned. */
+  more?: string;
+}
+
+/** A page as JSON, or as a table followed (on stderr) by how to see the next page. */
+export function writePage<T>(
+  io: Pick<CliIo, 'stdout' | 'stderr'>,
+  page: { data: readonly T[]; nextCursor: string | null },
+  view: PageView<T>,
+): void {
+  if (view.json) {
+    io.stdout.write(renderJson(page));
+    return;
+  }
+  if (page.data.length === 0) {
+    io.stdout.write(view.empty);
+    return;
+  }
+  io.stdout.write(
+    renderTable(
+      view.header,
+      page.data.map((item) => view.row(item)),
+    ),
+  );
+  if (view.more !== undefined && page.nextCursor !== null) {
+    io.stderr.write(`(more: ${view.more} --cursor ${page.nextCursor})\n`);
+  }
 }

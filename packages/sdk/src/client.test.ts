@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClient, isJoineryError, type JoineryError, type LogEntry } from './index.js';
+import {
+  createClient,
+  isJoineryError,
+  type JoineryClient,
+  type JoineryError,
+  type LogEntry,
+} from './index.js';
 import { startScriptedJoinery, type Script, type ScriptedJoinery } from './testing.js';
 
 const KEY = 'jsk_test_0123456789abcdef';
@@ -13,6 +19,12 @@ afterEach(async () => {
 async function serve(script: Script): Promise<ScriptedJoinery> {
   server = await startScriptedJoinery(script);
   return server;
+}
+
+/** A client of a scripted Joinery, and the requests that Joinery received. */
+async function clientFor(script: Script) {
+  const { url, requests } = await serve(script);
+  return { client: createClient({ url, secretKey: KEY }), requests };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<JoineryError> {
@@ -331,5 +343,123 @@ describe('options', () => {
     await client.integrations.list();
 
     expect(seen).toEqual(['http://joinery.test/v1/integrations']);
+  });
+});
+
+// What every API group shares (request-parts.ts): path segments, the list envelope, the signal.
+describe('an empty id or key in the path', () => {
+  const cases: [string, (client: JoineryClient) => Promise<unknown>, RegExp][] = [
+    ['connectors.get', (c) => c.connectors.get(''), /^id is empty: pass a connector id/],
+    [
+      'integrations.put',
+      (c) => c.integrations.put('', { connector: 'github' }),
+      /^key is empty: pass an integration key/,
+    ],
+    [
+      'connections.delete',
+      (c) => c.connections.delete(''),
+      /^id is empty: pass a connection id such as "conn_…"/,
+    ],
+    [
+      'actions.run',
+      (c) => c.actions.run('conn_1', '', {}),
+      /^action is empty: pass an action name/,
+    ],
+    ['proxy', (c) => c.proxy('', 'GET', '/user'), /^connectionId is empty: pass a connection id/],
+    [
+      'connectionHealth.disable',
+      (c) => c.connectionHealth.disable(''),
+      /^connectionId is empty: pass a connection id such as "conn_…"/,
+    ],
+    [
+      'webhookEndpoints.deliveries',
+      (c) => c.webhookEndpoints.deliveries(''),
+      /^id is empty: pass an endpoint id such as "whe_…"/,
+    ],
+    [
+      'deadLetters.replay',
+      (c) => c.deadLetters.replay(''),
+      /^id is empty: pass a dead letter id such as "dlq_…"/,
+    ],
+    [
+      'scorecards.get',
+      (c) => c.scorecards.get(''),
+      /^connectorId is empty: pass a connector id such as "github"/,
+    ],
+    ['syncs.runs', (c) => c.syncs.runs(''), /^id is empty: pass a sync id such as "sync_…"/],
+    [
+      'runs.submit',
+      (c) => c.runs.submit('', 'create_issue', {}),
+      /^connectionId is empty: pass a connection id/,
+    ],
+    ['runs.cancel', (c) => c.runs.cancel(''), /^id is empty: pass a run id such as "run_…"/],
+    ['flows.delete', (c) => c.flows.delete(''), /^id is empty: pass a flow id such as "flow_…"/],
+  ];
+
+  it.each(cases)(
+    '%s rejects (never throws at the call) with invalid_input, naming what to pass, and sends nothing',
+    async (_name, call, message) => {
+      const { client, requests } = await clientFor(() => ({ json: {} }));
+      let pending: Promise<unknown> = Promise.resolve();
+      expect(() => (pending = call(client))).not.toThrow();
+      const error = await rejection(pending);
+      expect(error.code).toBe('invalid_input');
+      expect(error.message).toMatch(message);
+      expect(requests).toHaveLength(0);
+    },
+  );
+
+  it('encodes an id so that it stays one segment', async () => {
+    const { client, requests } = await clientFor(() => ({ json: { id: 'x' } }));
+    await client.runs.get('a/../b?c');
+    expect(requests[0]?.url).toBe('/v1/runs/a%2F..%2Fb%3Fc');
+  });
+});
+
+describe('the list envelope', () => {
+  it.each([
+    ['runs.list', (c: JoineryClient) => c.runs.list(), 'GET /v1/runs'],
+    ['flows.list', (c: JoineryClient) => c.flows.list(), 'GET /v1/flows'],
+    [
+      'connectionHealth.list',
+      (c: JoineryClient) => c.connectionHealth.list(),
+      'GET /v1/health/connections',
+    ],
+    ['syncs.list', (c: JoineryClient) => c.syncs.list(), 'GET /v1/syncs'],
+    ['scorecards.list', (c: JoineryClient) => c.scorecards.list(), 'GET /v1/scorecards'],
+  ])('%s refuses an answer without "data", naming the route', async (_name, call, route) => {
+    const { client } = await clientFor(() => ({ json: { items: [] } }));
+    const error = await rejection(call(client));
+    expect(error.code).toBe('internal');
+    expect(error.message).toContain(`answered ${route}`);
+    expect(error.message).toContain('without the "data" field');
+  });
+
+  it('reads an empty or absent nextCursor as the last page', async () => {
+    const { client } = await clientFor((_request, index) => ({
+      json: { data: [], ...(index === 0 ? { nextCursor: '' } : {}) },
+    }));
+    expect(await client.runs.list()).toEqual({ data: [], nextCursor: null });
+    expect(await client.alerts.list()).toEqual({ data: [], nextCursor: null });
+  });
+
+  it('keeps a cursor the server gave', async () => {
+    const { client } = await clientFor(() => ({
+      json: { data: [{ id: 'dlq_1' }], nextCursor: 'c2' },
+    }));
+    expect(await client.webhookEndpoints.deliveries('whe_1')).toEqual({
+      data: [{ id: 'dlq_1' }],
+      nextCursor: 'c2',
+    });
+  });
+});
+
+describe("the caller's signal", () => {
+  it('cancels a request of any group', async () => {
+    const { client } = await clientFor(() => ({ delayMs: 5_000, json: { data: [] } }));
+    const controller = new AbortController();
+    const pending = client.syncs.list({}, { signal: controller.signal });
+    controller.abort(new Error('user gave up'));
+    await expect(pending).rejects.toThrow('user gave up');
   });
 });

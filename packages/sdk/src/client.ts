@@ -1,13 +1,16 @@
-import { readEmpty, readJson, requestIdHeader } from './answers.js';
+import { readJson, requestIdHeader } from './answers.js';
 import { JoineryError } from './errors.js';
-import { Secret } from './secret.js';
 import {
-  createTransport,
-  displayUrl,
-  type RequestBody,
-  type RequestContext,
-  type Transport,
-} from './transport.js';
+  ACTION_HINT,
+  CONNECTION_ID_HINT,
+  callsOver,
+  invalidInput,
+  isRecord,
+  segment,
+  unexpectedAnswer,
+} from './request-parts.js';
+import { Secret } from './secret.js';
+import { createTransport, displayUrl, type RequestBody, type Transport } from './transport.js';
 import type {
   ActionResult,
   CallOptions,
@@ -133,13 +136,13 @@ const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 export function createClient(options: ClientOptions): JoineryClient {
   const baseUrl = parseBaseUrl(options.url);
   if (typeof options.secretKey !== 'string' || options.secretKey === '') {
-    throw invalidOption(
+    throw invalidInput(
       'secretKey is empty: pass the Joinery secret key (JOINERY_SECRET_KEY, printed once by `joinery start`).',
     );
   }
   // Checked here because fetch's own complaint about a bad header value quotes the value.
   if (!/^[\x21-\x7e]+$/.test(options.secretKey)) {
-    throw invalidOption(
+    throw invalidInput(
       'secretKey contains spaces, control or non-ASCII characters (often a trailing newline read from a file): trim it.',
     );
   }
@@ -147,7 +150,7 @@ export function createClient(options: ClientOptions): JoineryClient {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // Node's timers cap at 2^31-1 ms and fire at once beyond it.
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > 2_147_483_647) {
-    throw invalidOption(
+    throw invalidInput(
       `timeoutMs must be a positive number of milliseconds up to 2147483647, not ${timeoutMs}.`,
     );
   }
@@ -169,33 +172,28 @@ interface ClientState {
   timeoutMs: number;
 }
 
+const CONNECTOR_ID_HINT = 'pass a connector id such as "github" (connectors.list() lists them)';
+const INTEGRATION_KEY_HINT = 'pass an integration key such as "github-sandbox"';
+
 function buildClient(state: ClientState): JoineryClient {
   const transport: Transport = createTransport(state);
+  const calls = callsOver(transport);
   const url = displayUrl(state.baseUrl);
 
-  async function getJson(path: string, call: CallOptions | undefined) {
-    return readJson(await transport.send({ method: 'GET', path, ...withSignal(call) }));
-  }
-  async function sendJson(method: string, path: string, json: unknown, call?: CallOptions) {
-    return readJson(await transport.send({ method, path, json, ...withSignal(call) }));
-  }
-
   async function listLogs(params: ListLogsParams = {}, call?: CallOptions) {
-    const sent = await transport.send({
-      method: 'GET',
-      path: '/v1/logs',
-      query: {
-        connection: params.connection,
-        since: params.since,
-        limit: params.limit,
-        cursor: params.cursor,
+    return calls.page<LogEntry>(
+      {
+        method: 'GET',
+        path: '/v1/logs',
+        query: {
+          connection: params.connection,
+          since: params.since,
+          limit: params.limit,
+          cursor: params.cursor,
+        },
       },
-      ...withSignal(call),
-    });
-    const body = await readJson(sent);
-    const data = expectList<LogEntry>(body, sent.context);
-    const next = (body as { nextCursor?: unknown }).nextCursor;
-    return { data, nextCursor: typeof next === 'string' && next !== '' ? next : null };
+      call,
+    );
   }
 
   const client: JoineryClient & { toJSON(): unknown } = {
@@ -203,89 +201,88 @@ function buildClient(state: ClientState): JoineryClient {
     tenant: state.tenant ?? null,
 
     async health(call) {
-      return (await readJson(
-        await transport.send({
-          method: 'GET',
-          path: '/health',
-          anonymous: true,
-          ...withSignal(call),
-        }),
-      )) as Health;
+      return calls.json<Health>({ method: 'GET', path: '/health', anonymous: true }, call);
     },
 
     connectors: {
       async list(call) {
-        const sent = await transport.send({
-          method: 'GET',
-          path: '/v1/connectors',
-          ...withSignal(call),
-        });
-        return expectList<ConnectorSummary>(await readJson(sent), sent.context);
+        return calls.list<ConnectorSummary>({ method: 'GET', path: '/v1/connectors' }, call);
       },
       async get(id, call) {
-        return (await getJson(`/v1/connectors/${segment(id)}`, call)) as Connector;
+        return calls.json<Connector>(
+          { method: 'GET', path: `/v1/connectors/${segment(id, 'id', CONNECTOR_ID_HINT)}` },
+          call,
+        );
       },
     },
 
     integrations: {
       async put(key, body, call) {
-        return (await sendJson(
-          'PUT',
-          `/v1/integrations/${segment(key)}`,
-          body,
+        return calls.json<Integration>(
+          {
+            method: 'PUT',
+            path: `/v1/integrations/${segment(key, 'key', INTEGRATION_KEY_HINT)}`,
+            json: body,
+          },
           call,
-        )) as Integration;
+        );
       },
       async list(call) {
-        const sent = await transport.send({
-          method: 'GET',
-          path: '/v1/integrations',
-          ...withSignal(call),
-        });
-        return expectList<Integration>(await readJson(sent), sent.context);
+        return calls.list<Integration>({ method: 'GET', path: '/v1/integrations' }, call);
       },
       async get(key, call) {
-        return (await getJson(`/v1/integrations/${segment(key)}`, call)) as Integration;
+        return calls.json<Integration>(
+          { method: 'GET', path: `/v1/integrations/${segment(key, 'key', INTEGRATION_KEY_HINT)}` },
+          call,
+        );
       },
       async schemaDrift(key, call) {
-        const sent = await transport.send({
-          method: 'GET',
-          path: `/v1/integrations/${segment(key)}/schema-drift`,
-          ...withSignal(call),
-        });
-        return expectList<DriftEntry>(await readJson(sent), sent.context);
+        return calls.list<DriftEntry>(
+          {
+            method: 'GET',
+            path: `/v1/integrations/${segment(key, 'key', INTEGRATION_KEY_HINT)}/schema-drift`,
+          },
+          call,
+        );
       },
     },
 
     connectSessions: {
       async create(body, call) {
-        return (await sendJson('POST', '/v1/connect-sessions', body, call)) as ConnectSession;
+        return calls.json<ConnectSession>(
+          { method: 'POST', path: '/v1/connect-sessions', json: body },
+          call,
+        );
       },
     },
 
     connections: {
       async create(body, call) {
-        return (await sendJson('POST', '/v1/connections', body, call)) as Connection;
+        return calls.json<Connection>(
+          { method: 'POST', path: '/v1/connections', json: body },
+          call,
+        );
       },
       async list(params = {}, call) {
-        const sent = await transport.send({
-          method: 'GET',
-          path: '/v1/connections',
-          query: { tenant: params.tenant, integration: params.integration },
-          ...withSignal(call),
-        });
-        return expectList<Connection>(await readJson(sent), sent.context);
+        return calls.list<Connection>(
+          {
+            method: 'GET',
+            path: '/v1/connections',
+            query: { tenant: params.tenant, integration: params.integration },
+          },
+          call,
+        );
       },
       async get(id, call) {
-        return (await getJson(`/v1/connections/${segment(id)}`, call)) as Connection;
+        return calls.json<Connection>(
+          { method: 'GET', path: `/v1/connections/${segment(id, 'id', CONNECTION_ID_HINT)}` },
+          call,
+        );
       },
       async delete(id, call) {
-        await readEmpty(
-          await transport.send({
-            method: 'DELETE',
-            path: `/v1/connections/${segment(id)}`,
-            ...withSignal(call),
-          }),
+        return calls.empty(
+          { method: 'DELETE', path: `/v1/connections/${segment(id, 'id', CONNECTION_ID_HINT)}` },
+          call,
         );
       },
     },
@@ -297,13 +294,15 @@ function buildClient(state: ClientState): JoineryClient {
           checkHeaderValue('idempotencyKey', call.idempotencyKey);
           headers['idempotency-key'] = call.idempotencyKey;
         }
-        const sent = await transport.send({
-          method: 'POST',
-          path: `/v1/connections/${segment(connectionId)}/actions/${segment(action)}`,
-          json: { input: input ?? {} },
-          headers,
-          ...withSignal(call),
-        });
+        const sent = await calls.send(
+          {
+            method: 'POST',
+            path: `/v1/connections/${segment(connectionId, 'connectionId', CONNECTION_ID_HINT)}/actions/${segment(action, 'action', ACTION_HINT)}`,
+            json: { input: input ?? {} },
+            headers,
+          },
+          call,
+        );
         const body = await readJson(sent);
         if (!isRecord(body) || !('output' in body)) throw unexpectedAnswer(sent.context, 'output');
         const requestId =
@@ -315,12 +314,12 @@ function buildClient(state: ClientState): JoineryClient {
     async proxy(connectionId, method, path, call = {}) {
       const verb = method.toUpperCase();
       if (!/^[A-Z]+$/.test(verb))
-        throw invalidOption(`proxy method ${JSON.stringify(method)} is not an HTTP method.`);
+        throw invalidInput(`proxy method ${JSON.stringify(method)} is not an HTTP method.`);
       const target = proxyTarget(connectionId, path);
       const headers = new Headers(call.headers);
       const body = proxyBody(call.body, headers);
       if (body !== undefined && (verb === 'GET' || verb === 'HEAD')) {
-        throw invalidOption(
+        throw invalidInput(
           `a ${verb} request cannot have a body; send it with POST, PUT or PATCH.`,
         );
       }
@@ -329,22 +328,24 @@ function buildClient(state: ClientState): JoineryClient {
         if (value === undefined) continue;
         for (const item of Array.isArray(value) ? value : [value]) query.append(name, String(item));
       }
-      const { response } = await transport.send({
-        method: verb,
-        path: target.path,
-        query,
-        headers,
-        ...(body === undefined ? {} : { rawBody: body }),
-        ...withSignal(call),
-      });
+      const { response } = await calls.send(
+        {
+          method: verb,
+          path: target.path,
+          query,
+          headers,
+          ...(body === undefined ? {} : { rawBody: body }),
+        },
+        call,
+      );
       return response;
     },
 
-    ...outgoingApis(transport),
-    ...scorecardApis(transport),
-    ...syncApis(transport),
-    ...runApis(transport),
-    ...healthApis(transport),
+    ...outgoingApis(calls),
+    ...scorecardApis(calls),
+    ...syncApis(calls),
+    ...runApis(calls),
+    ...healthApis(calls),
 
     logs: {
       list: listLogs,
@@ -389,18 +390,6 @@ function buildClient(state: ClientState): JoineryClient {
   return client;
 }
 
-function withSignal(call: CallOptions | undefined): { signal?: AbortSignal } {
-  return call?.signal === undefined ? {} : { signal: call.signal };
-}
-
-/** One path segment; ids and keys never change the route they are part of. */
-function segment(value: string): string {
-  if (typeof value !== 'string' || value === '') {
-    throw invalidOption('an id or key in the path is empty.');
-  }
-  return encodeURIComponent(value);
-}
-
 /**
  * The proxy path is the provider's path, sent as given (it may already be percent-encoded). Dot
  * segments are refused: the URL parser would resolve `../..` and the request, with the secret key,
@@ -416,12 +405,15 @@ function proxyTarget(connectionId: string, path: string): { path: string; search
   for (const part of providerPath.split('/')) {
     const decoded = part.replace(/%2e/gi, '.');
     if (decoded === '.' || decoded === '..') {
-      throw invalidOption(
+      throw invalidInput(
         `proxy path ${JSON.stringify(path)} has a "${decoded}" segment; send the provider path it resolves to instead.`,
       );
     }
   }
-  return { path: `/v1/proxy/${segment(connectionId)}/${providerPath}`, search };
+  return {
+    path: `/v1/proxy/${segment(connectionId, 'connectionId', CONNECTION_ID_HINT)}/${providerPath}`,
+    search,
+  };
 }
 
 function proxyBody(body: unknown, headers: Headers): RequestBody | undefined {
@@ -441,34 +433,21 @@ function proxyBody(body: unknown, headers: Headers): RequestBody | undefined {
   return JSON.stringify(body);
 }
 
-function expectList<T>(body: unknown, context: RequestContext): T[] {
-  if (isRecord(body) && Array.isArray(body.data)) return body.data as T[];
-  throw unexpectedAnswer(context, 'data');
-}
-
-function unexpectedAnswer(context: RequestContext, field: string): JoineryError {
-  return new JoineryError({
-    code: 'internal',
-    message: `Joinery at ${context.origin} answered ${context.method} ${context.target} without the "${field}" field this SDK expects; are the SDK and server versions compatible?`,
-    retryable: false,
-  });
-}
-
 function parseBaseUrl(value: string | URL): URL {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw invalidOption(
+    throw invalidInput(
       `url ${JSON.stringify(String(value))} is not a URL; expected something like http://127.0.0.1:3003.`,
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw invalidOption(`url must be http: or https:, not ${url.protocol}`);
+    throw invalidInput(`url must be http: or https:, not ${url.protocol}`);
   }
   // fetch refuses such URLs with a confusing error; the key goes in secretKey anyway.
   if (url.username !== '' || url.password !== '') {
-    throw invalidOption('url must not contain a user name or password; pass the key as secretKey.');
+    throw invalidInput('url must not contain a user name or password; pass the key as secretKey.');
   }
   return url;
 }
@@ -479,16 +458,8 @@ function checkHeaderValue(option: string, value: string): void {
     value === '' ||
     !/^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value)
   ) {
-    throw invalidOption(
+    throw invalidInput(
       `${option} must be non-empty printable ASCII without leading or trailing spaces (it is sent as an HTTP header).`,
     );
   }
-}
-
-function invalidOption(message: string): JoineryError {
-  return new JoineryError({ code: 'invalid_input', message, retryable: false });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

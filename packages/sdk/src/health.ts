@@ -1,8 +1,7 @@
 // Health, alerts and metrics: `GET /v1/health/connections`, `GET /v1/alerts`, `GET /metrics`.
-import { errorFromResponse, readJson } from './answers.js';
-import { JoineryError } from './errors.js';
-import type { Transport } from './transport.js';
-import type { CallOptions, ConnectionState } from './types.js';
+import { errorFromResponse } from './answers.js';
+import { CONNECTION_ID_HINT, segment, type Calls } from './request-parts.js';
+import type { CallOptions, ConnectionState, Page } from './types.js';
 
 export interface ConnectionHealth {
   connectionId: string;
@@ -86,89 +85,61 @@ export interface HealthApi {
 
 export interface AlertsApi {
   /** Firing alerts first, then the most recent resolved ones. */
-  list(
-    params?: ListAlertsParams,
-    options?: CallOptions,
-  ): Promise<{ data: Alert[]; nextCursor: string | null }>;
+  list(params?: ListAlertsParams, options?: CallOptions): Promise<Page<Alert>>;
 }
 
-function segment(value: string, name: string): string {
-  if (typeof value !== 'string' || value === '')
-    throw new JoineryError({
-      code: 'invalid_input',
-      message: `${name} is empty: pass a connection id such as "conn_…".`,
-      retryable: false,
-    });
-  return encodeURIComponent(value);
-}
-
-function dataOf<T>(body: unknown): T[] {
-  const data = (body as { data?: unknown } | null)?.data;
-  if (!Array.isArray(data))
-    throw new JoineryError({
-      code: 'internal',
-      message: 'Joinery answered without a "data" list; is the URL a Joinery?',
-      retryable: false,
-    });
-  return data as T[];
-}
-
-export function healthApis(transport: Transport): {
+export function healthApis(calls: Calls): {
   connectionHealth: HealthApi;
   alerts: AlertsApi;
   metrics: { text(options?: CallOptions): Promise<string> };
 } {
-  const signal = (call: CallOptions | undefined) =>
-    call?.signal === undefined ? {} : { signal: call.signal };
   const toggle = async (id: string, action: 'enable' | 'disable', call?: CallOptions) =>
-    (await readJson(
-      await transport.send({
+    calls.json<ConnectionHealth>(
+      {
         method: 'POST',
-        path: `/v1/connections/${segment(id, 'connectionId')}/${action}`,
-        ...signal(call),
-      }),
-    )) as ConnectionHealth;
+        path: `/v1/connections/${segment(id, 'connectionId', CONNECTION_ID_HINT)}/${action}`,
+      },
+      call,
+    );
   return {
     connectionHealth: {
       async list(params = {}, call) {
-        const sent = await transport.send({
-          method: 'GET',
-          path: '/v1/health/connections',
-          query: { state: params.state, connection: params.connection },
-          ...signal(call),
-        });
-        return dataOf<ConnectionHealth>(await readJson(sent));
+        return calls.list<ConnectionHealth>(
+          {
+            method: 'GET',
+            path: '/v1/health/connections',
+            query: { state: params.state, connection: params.connection },
+          },
+          call,
+        );
       },
       async transitions(id, call) {
-        const sent = await transport.send({
-          method: 'GET',
-          path: `/v1/health/connections/${segment(id, 'connectionId')}/transitions`,
-          ...signal(call),
-        });
-        return dataOf<ConnectionTransition>(await readJson(sent));
+        return calls.list<ConnectionTransition>(
+          {
+            method: 'GET',
+            path: `/v1/health/connections/${segment(id, 'connectionId', CONNECTION_ID_HINT)}/transitions`,
+          },
+          call,
+        );
       },
       disable: (id, call) => toggle(id, 'disable', call),
       enable: (id, call) => toggle(id, 'enable', call),
     },
     alerts: {
       async list(params = {}, call) {
-        const sent = await transport.send({
-          method: 'GET',
-          path: '/v1/alerts',
-          query: { status: params.status, limit: params.limit, cursor: params.cursor },
-          ...signal(call),
-        });
-        const body = await readJson(sent);
-        const next = (body as { nextCursor?: unknown }).nextCursor;
-        return {
-          data: dataOf<Alert>(body),
-          nextCursor: typeof next === 'string' && next !== '' ? next : null,
-        };
+        return calls.page<Alert>(
+          {
+            method: 'GET',
+            path: '/v1/alerts',
+            query: { status: params.status, limit: params.limit, cursor: params.cursor },
+          },
+          call,
+        );
       },
     },
     metrics: {
       async text(call) {
-        const sent = await transport.send({ method: 'GET', path: '/metrics', ...signal(call) });
+        const sent = await calls.send({ method: 'GET', path: '/metrics' }, call);
         if (!sent.response.ok) throw await errorFromResponse(sent.response, sent.context);
         return sent.response.text();
       },

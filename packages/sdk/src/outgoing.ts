@@ -1,7 +1,5 @@
 // Outgoing webhook endpoints and dead letters: `/v1/webhook-endpoints` and `/v1/dead-letters`.
-import { readEmpty, readJson } from './answers.js';
-import { JoineryError } from './errors.js';
-import type { RequestContext, Transport } from './transport.js';
+import { segment, type Calls } from './request-parts.js';
 import type { CallOptions, Page } from './types.js';
 
 export interface WebhookEndpointInput {
@@ -102,113 +100,58 @@ export interface DeadLettersApi {
   replay(id: string, options?: CallOptions): Promise<ReplayResult>;
 }
 
-export function outgoingApis(transport: Transport): {
+const ENDPOINT_ID_HINT = 'pass an endpoint id such as "whe_…" (webhookEndpoints.list() lists them)';
+const DEAD_LETTER_ID_HINT = 'pass a dead letter id such as "dlq_…" (deadLetters.list() lists them)';
+
+export function outgoingApis(calls: Calls): {
   webhookEndpoints: WebhookEndpointsApi;
   deadLetters: DeadLettersApi;
 } {
-  const signal = (call: CallOptions | undefined) =>
-    call?.signal === undefined ? {} : { signal: call.signal };
-
-  async function page<T>(
-    path: string,
-    query: Record<string, string | number | undefined>,
-    call?: CallOptions,
-  ) {
-    const sent = await transport.send({ method: 'GET', path, query, ...signal(call) });
-    const body = await readJson(sent);
-    return asPage<T>(body, sent.context);
-  }
-
+  const endpointPath = (id: string) =>
+    `/v1/webhook-endpoints/${segment(id, 'id', ENDPOINT_ID_HINT)}`;
+  const letterPath = (id: string) => `/v1/dead-letters/${segment(id, 'id', DEAD_LETTER_ID_HINT)}`;
   return {
     webhookEndpoints: {
       async create(body, call) {
-        const sent = await transport.send({
-          method: 'POST',
-          path: '/v1/webhook-endpoints',
-          json: body,
-          ...signal(call),
-        });
-        return (await readJson(sent)) as CreatedWebhookEndpoint;
-      },
-      async list(call) {
-        const sent = await transport.send({
-          method: 'GET',
-          path: '/v1/webhook-endpoints',
-          ...signal(call),
-        });
-        return asPage<WebhookEndpoint>(await readJson(sent), sent.context).data;
-      },
-      async delete(id, call) {
-        await readEmpty(
-          await transport.send({
-            method: 'DELETE',
-            path: `/v1/webhook-endpoints/${segment(id)}`,
-            ...signal(call),
-          }),
+        return calls.json<CreatedWebhookEndpoint>(
+          { method: 'POST', path: '/v1/webhook-endpoints', json: body },
+          call,
         );
       },
+      async list(call) {
+        return calls.list<WebhookEndpoint>({ method: 'GET', path: '/v1/webhook-endpoints' }, call);
+      },
+      async delete(id, call) {
+        return calls.empty({ method: 'DELETE', path: endpointPath(id) }, call);
+      },
       async deliveries(id, params = {}, call) {
-        return page<OutgoingDelivery>(
-          `/v1/webhook-endpoints/${segment(id)}/deliveries`,
-          { limit: params.limit, cursor: params.cursor },
+        return calls.page<OutgoingDelivery>(
+          {
+            method: 'GET',
+            path: `${endpointPath(id)}/deliveries`,
+            query: { limit: params.limit, cursor: params.cursor },
+          },
           call,
         );
       },
     },
     deadLetters: {
       async list(params = {}, call) {
-        return page<DeadLetter>(
-          '/v1/dead-letters',
-          { kind: params.kind, limit: params.limit, cursor: params.cursor },
+        return calls.page<DeadLetter>(
+          {
+            method: 'GET',
+            path: '/v1/dead-letters',
+            query: { kind: params.kind, limit: params.limit, cursor: params.cursor },
+          },
           call,
         );
       },
       async get(id, call) {
-        const sent = await transport.send({
-          method: 'GET',
-          path: `/v1/dead-letters/${segment(id)}`,
-          ...signal(call),
-        });
-        return (await readJson(sent)) as DeadLetter;
+        return calls.json<DeadLetter>({ method: 'GET', path: letterPath(id) }, call);
       },
       async replay(id, call) {
-        const sent = await transport.send({
-          method: 'POST',
-          path: `/v1/dead-letters/${segment(id)}/replay`,
-          ...signal(call),
-        });
-        return (await readJson(sent)) as ReplayResult;
+        return calls.json<ReplayResult>({ method: 'POST', path: `${letterPath(id)}/replay` }, call);
       },
     },
   };
-}
-
-function asPage<T>(body: unknown, context: RequestContext): Page<T> {
-  if (
-    typeof body === 'object' &&
-    body !== null &&
-    Array.isArray((body as { data?: unknown }).data)
-  ) {
-    const next = (body as { nextCursor?: unknown }).nextCursor;
-    return {
-      data: (body as { data: T[] }).data,
-      nextCursor: typeof next === 'string' && next !== '' ? next : null,
-    };
-  }
-  throw new JoineryError({
-    code: 'internal',
-    message: `Joinery at ${context.origin} answered ${context.method} ${context.target} without the expected "data" list; is the server the same version as this SDK?`,
-    retryable: false,
-  });
-}
-
-function segment(value: string): string {
-  if (typeof value !== 'string' || value === '') {
-    throw new JoineryError({
-      code: 'invalid_input',
-      message: 'an id in the path is empty.',
-      retryable: false,
-    });
-  }
-  return encodeURIComponent(value);
 }

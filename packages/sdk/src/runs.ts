@@ -1,7 +1,8 @@
+import { readJson } from './answers.js';
 import { JoineryError } from './errors.js';
+import { ACTION_HINT, CONNECTION_ID_HINT, segment, type Calls } from './request-parts.js';
+import type { SentRequest } from './transport.js';
 import type { CallOptions, Page } from './types.js';
-import { readEmpty, readJson } from './answers.js';
-import type { SentRequest, Transport } from './transport.js';
 
 export type RunStatus =
   'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'dead';
@@ -107,68 +108,54 @@ export interface FlowsApi {
   run(id: string, input?: unknown, options?: CallOptions): Promise<RunAccepted>;
 }
 
-function checkId(name: string, value: string): string {
-  if (typeof value !== 'string' || value === '')
-    throw new JoineryError({
-      code: 'invalid_input',
-      message: `${name} is empty: pass an id from the list or from the submission.`,
-      retryable: false,
-    });
-  return encodeURIComponent(value);
-}
+const RUN_ID_HINT = 'pass a run id such as "run_…" from runs.list() or the submission';
+const FLOW_ID_HINT = 'pass a flow id such as "flow_…" from flows.list() or flows.put()';
 
 const FINAL = new Set<RunStatus>(['succeeded', 'failed', 'cancelled', 'dead']);
 
-export function runApis(transport: Transport): { runs: RunsApi; flows: FlowsApi } {
-  const signal = (call: CallOptions | undefined) =>
-    call?.signal === undefined ? {} : { signal: call.signal };
+export function runApis(calls: Calls): { runs: RunsApi; flows: FlowsApi } {
+  const runPath = (id: string) => `/v1/runs/${segment(id, 'id', RUN_ID_HINT)}`;
+  const flowPath = (id: string) => `/v1/flows/${segment(id, 'id', FLOW_ID_HINT)}`;
   const accepted = async (sent: SentRequest): Promise<RunAccepted> => ({
     ...((await readJson(sent)) as Omit<RunAccepted, 'replayed'>),
     replayed: sent.response.headers.get('idempotent-replayed') === 'true',
   });
   const runs: RunsApi = {
     async submit(connectionId, action, input, call = {}) {
-      const sent = await transport.send({
-        method: 'POST',
-        path: `/v1/connections/${checkId('connectionId', connectionId)}/actions/${checkId('action', action)}`,
-        json: { input, async: true, ...(call.retry === undefined ? {} : { retry: call.retry }) },
-        ...(call.idempotencyKey === undefined
-          ? {}
-          : { headers: { 'idempotency-key': call.idempotencyKey } }),
-        ...signal(call),
-      });
+      const sent = await calls.send(
+        {
+          method: 'POST',
+          path: `/v1/connections/${segment(connectionId, 'connectionId', CONNECTION_ID_HINT)}/actions/${segment(action, 'action', ACTION_HINT)}`,
+          json: { input, async: true, ...(call.retry === undefined ? {} : { retry: call.retry }) },
+          ...(call.idempotencyKey === undefined
+            ? {}
+            : { headers: { 'idempotency-key': call.idempotencyKey } }),
+        },
+        call,
+      );
       return accepted(sent);
     },
     async get<O>(id: string, call?: CallOptions) {
-      const sent = await transport.send({
-        method: 'GET',
-        path: `/v1/runs/${checkId('id', id)}`,
-        ...signal(call),
-      });
-      return (await readJson(sent)) as Run<O>;
+      return calls.json<Run<O>>({ method: 'GET', path: runPath(id) }, call);
     },
     async cancel(id, call) {
-      const sent = await transport.send({
-        method: 'POST',
-        path: `/v1/runs/${checkId('id', id)}/cancel`,
-        ...signal(call),
-      });
-      return (await readJson(sent)) as Run;
+      return calls.json<Run>({ method: 'POST', path: `${runPath(id)}/cancel` }, call);
     },
     async list(params = {}, call) {
-      const sent = await transport.send({
-        method: 'GET',
-        path: '/v1/runs',
-        query: {
-          status: params.status,
-          flow: params.flow,
-          connection: params.connection,
-          limit: params.limit,
-          cursor: params.cursor,
+      return calls.page<Run>(
+        {
+          method: 'GET',
+          path: '/v1/runs',
+          query: {
+            status: params.status,
+            flow: params.flow,
+            connection: params.connection,
+            limit: params.limit,
+            cursor: params.cursor,
+          },
         },
-        ...signal(call),
-      });
-      return (await readJson(sent)) as Page<Run>;
+        call,
+      );
     },
     async wait<O>(
       id: string,
@@ -190,42 +177,21 @@ export function runApis(transport: Transport): { runs: RunsApi; flows: FlowsApi 
   };
   const flows: FlowsApi = {
     async put(definition, call) {
-      const sent = await transport.send({
-        method: 'POST',
-        path: '/v1/flows',
-        json: definition,
-        ...signal(call),
-      });
-      return (await readJson(sent)) as Flow;
+      return calls.json<Flow>({ method: 'POST', path: '/v1/flows', json: definition }, call);
     },
     async list(call) {
-      const sent = await transport.send({ method: 'GET', path: '/v1/flows', ...signal(call) });
-      return ((await readJson(sent)) as { data: Flow[] }).data;
+      return calls.list<Flow>({ method: 'GET', path: '/v1/flows' }, call);
     },
     async get(id, call) {
-      const sent = await transport.send({
-        method: 'GET',
-        path: `/v1/flows/${checkId('id', id)}`,
-        ...signal(call),
-      });
-      return (await readJson(sent)) as Flow;
+      return calls.json<Flow>({ method: 'GET', path: flowPath(id) }, call);
     },
     async delete(id, call) {
-      const sent = await transport.send({
-        method: 'DELETE',
-        path: `/v1/flows/${checkId('id', id)}`,
-        ...signal(call),
-      });
-      await readEmpty(sent);
+      return calls.empty({ method: 'DELETE', path: flowPath(id) }, call);
     },
     async run(id, input = {}, call) {
-      const sent = await transport.send({
-        method: 'POST',
-        path: `/v1/flows/${checkId('id', id)}/runs`,
-        json: { input },
-        ...signal(call),
-      });
-      return accepted(sent);
+      return accepted(
+        await calls.send({ method: 'POST', path: `${flowPath(id)}/runs`, json: { input } }, call),
+      );
     },
   };
   return { runs, flows };

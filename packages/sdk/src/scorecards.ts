@@ -1,7 +1,5 @@
 // Connector scorecards: `GET /v1/connectors/{id}/scorecard` and `GET /v1/scorecards`.
-import { readJson } from './answers.js';
-import { JoineryError } from './errors.js';
-import type { Transport } from './transport.js';
+import { segment, type Calls } from './request-parts.js';
 import type { CallOptions } from './types.js';
 
 /**
@@ -49,39 +47,18 @@ export interface ScorecardsApi {
   list(options?: CallOptions): Promise<Scorecard[]>;
 }
 
-export function scorecardApis(transport: Transport): { scorecards: ScorecardsApi } {
-  const signal = (call: CallOptions | undefined) =>
-    call?.signal === undefined ? {} : { signal: call.signal };
+export function scorecardApis(calls: Calls): { scorecards: ScorecardsApi } {
   return {
     scorecards: {
       async get(connectorId, call) {
-        if (typeof connectorId !== 'string' || connectorId === '')
-          throw new JoineryError({
-            code: 'invalid_input',
-            message: 'connectorId is empty: pass a connector id such as "github".',
-            retryable: false,
-          });
-        const sent = await transport.send({
-          method: 'GET',
-          path: `/v1/connectors/${encodeURIComponent(connectorId)}/scorecard`,
-          ...signal(call),
-        });
-        return (await readJson(sent)) as Scorecard;
+        const id = segment(connectorId, 'connectorId', 'pass a connector id such as "github"');
+        return calls.json<Scorecard>(
+          { method: 'GET', path: `/v1/connectors/${id}/scorecard` },
+          call,
+        );
       },
       async list(call) {
-        const sent = await transport.send({
-          method: 'GET',
-          path: '/v1/scorecards',
-          ...signal(call),
-        });
-        const body = (await readJson(sent)) as { data?: unknown };
-        if (!Array.isArray(body.data))
-          throw new JoineryError({
-            code: 'internal',
-            message: `Joinery at ${sent.context.origin} answered GET /v1/scorecards without the expected "data" list; is the server the same version as this SDK?`,
-            retryable: false,
-          });
-        return body.data as Scorecard[];
+        return calls.list<Scorecard>({ method: 'GET', path: '/v1/scorecards' }, call);
       },
     },
   };

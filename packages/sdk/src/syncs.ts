@@ -1,7 +1,5 @@
 // Syncs and the change stream: `/v1/syncs` and `GET /v1/records`.
-import { readJson } from './answers.js';
-import { JoineryError } from './errors.js';
-import type { Transport } from './transport.js';
+import { segment, type Calls } from './request-parts.js';
 import type { CallOptions } from './types.js';
 
 export type SyncRunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
@@ -82,83 +80,49 @@ export interface RecordsApi {
   changes<R = unknown>(params: ChangesParams, options?: CallOptions): Promise<ChangesPage<R>>;
 }
 
-function checkId(name: string, value: string): string {
-  if (typeof value !== 'string' || value === '')
-    throw new JoineryError({
-      code: 'invalid_input',
-      message: `${name} is empty: pass an id from syncs.list() or syncs.create().`,
-      retryable: false,
-    });
-  return encodeURIComponent(value);
-}
+const SYNC_ID_HINT = 'pass a sync id such as "sync_…" from syncs.list() or syncs.create()';
 
-export function syncApis(transport: Transport): { syncs: SyncsApi; records: RecordsApi } {
-  const signal = (call: CallOptions | undefined) =>
-    call?.signal === undefined ? {} : { signal: call.signal };
-  const list = async <T>(
-    path: string,
-    query: Record<string, string | undefined>,
-    call?: CallOptions,
-  ) => {
-    const sent = await transport.send({ method: 'GET', path, query, ...signal(call) });
-    const body = (await readJson(sent)) as { data?: unknown };
-    if (!Array.isArray(body.data))
-      throw new JoineryError({
-        code: 'internal',
-        message: `Joinery answered GET ${path} without a "data" list.`,
-        retryable: false,
-      });
-    return body.data as T[];
-  };
+export function syncApis(calls: Calls): { syncs: SyncsApi; records: RecordsApi } {
+  const syncPath = (id: string) => `/v1/syncs/${segment(id, 'id', SYNC_ID_HINT)}`;
   return {
     syncs: {
       async create(body, call) {
-        const sent = await transport.send({
-          method: 'POST',
-          path: '/v1/syncs',
-          json: body,
-          ...signal(call),
-        });
-        return (await readJson(sent)) as Sync;
+        return calls.json<Sync>({ method: 'POST', path: '/v1/syncs', json: body }, call);
       },
-      list(params = {}, call) {
-        return list<Sync>('/v1/syncs', { connection: params.connection }, call);
+      async list(params = {}, call) {
+        return calls.list<Sync>(
+          { method: 'GET', path: '/v1/syncs', query: { connection: params.connection } },
+          call,
+        );
       },
       async get(id, call) {
-        const sent = await transport.send({
-          method: 'GET',
-          path: `/v1/syncs/${checkId('id', id)}`,
-          ...signal(call),
-        });
-        return (await readJson(sent)) as Sync;
+        return calls.json<Sync>({ method: 'GET', path: syncPath(id) }, call);
       },
-      runs(id, call) {
-        return list<SyncRun>(`/v1/syncs/${checkId('id', id)}/runs`, {}, call);
+      async runs(id, call) {
+        return calls.list<SyncRun>({ method: 'GET', path: `${syncPath(id)}/runs` }, call);
       },
       async run(id, body = {}, call) {
-        const sent = await transport.send({
-          method: 'POST',
-          path: `/v1/syncs/${checkId('id', id)}/runs`,
-          json: body,
-          ...signal(call),
-        });
-        return (await readJson(sent)) as SyncRun;
+        return calls.json<SyncRun>(
+          { method: 'POST', path: `${syncPath(id)}/runs`, json: body },
+          call,
+        );
       },
     },
     records: {
       async changes<R>(params: ChangesParams, call?: CallOptions) {
-        const sent = await transport.send({
-          method: 'GET',
-          path: '/v1/records',
-          query: {
-            connection: params.connection,
-            model: params.model,
-            cursor: params.cursor,
-            limit: params.limit === undefined ? undefined : String(params.limit),
+        return calls.json<ChangesPage<R>>(
+          {
+            method: 'GET',
+            path: '/v1/records',
+            query: {
+              connection: params.connection,
+              model: params.model,
+              cursor: params.cursor,
+              limit: params.limit === undefined ? undefined : String(params.limit),
+            },
           },
-          ...signal(call),
-        });
-        return (await readJson(sent)) as ChangesPage<R>;
+          call,
+        );
       },
     },
   };

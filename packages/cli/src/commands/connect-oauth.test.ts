@@ -1,19 +1,7 @@
-import { startScriptedJoinery, type Script, type ScriptedJoinery } from '@joinery/sdk/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { cli } from '../test-io.js';
+import { describe, expect, it } from 'vitest';
+import { cli, scriptedJoinery } from '../test-io.js';
 
-const KEY = 'jny_sk_test_0123456789abcdef0123456789';
-let server: ScriptedJoinery | undefined;
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function serve(script: Script) {
-  server = await startScriptedJoinery(script);
-  return { server, env: { JOINERY_SECRET_KEY: KEY, JOINERY_URL: server.url } };
-}
+const serve = scriptedJoinery();
 
 const connection = (id: string, overrides: object = {}) => ({
   id,

@@ -1,8 +1,7 @@
 import { startScriptedJoinery, type ScriptedJoinery } from '@joinery/sdk/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cli } from '../test-io.js';
+import { cli, TEST_KEY as KEY } from '../test-io.js';
 
-const KEY = 'jny_sk_test_0123456789abcdef0123456789';
 const SECRET = 'ghp_very_secret_token_value_42';
 let server: ScriptedJoinery;
 

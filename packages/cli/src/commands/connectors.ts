@@ -1,8 +1,8 @@
 import type { Connector, ConnectorSummary } from '@joinery/sdk';
-import { parseCommand, type Command, type CommandSpec } from '../command.js';
-import { EXIT_OK } from '../io.js';
-import { renderJson, renderTable, terminalSafe, truncate } from '../output.js';
-import { jsonOption, remoteClient, remoteEnvironment, urlOption } from '../remote.js';
+import type { Command, CommandSpec } from '../command.js';
+import { renderTable, terminalSafe, truncate } from '../output.js';
+import { jsonOption, remoteEnvironment, urlOption } from '../remote.js';
+import { listOrShowCommand } from './list-or-show.js';
 
 const spec = {
   name: 'connectors',
@@ -14,22 +14,12 @@ const spec = {
   examples: ['joinery connectors', 'joinery connectors github', 'joinery connectors github --json'],
 } as const satisfies CommandSpec;
 
-export const connectorsCommand: Command = {
-  spec,
-  async run(argv, io) {
-    const { values, positionals } = parseCommand(spec, argv);
-    const client = remoteClient(io, values.url);
-    const [id] = positionals;
-    if (id === undefined) {
-      const connectors = await client.connectors.list();
-      io.stdout.write(values.json ? renderJson(connectors) : connectorTable(connectors));
-    } else {
-      const connector = await client.connectors.get(id);
-      io.stdout.write(values.json ? renderJson(connector) : connectorDetails(connector));
-    }
-    return EXIT_OK;
-  },
-};
+export const connectorsCommand: Command = listOrShowCommand(spec, {
+  list: (client) => client.connectors.list(),
+  renderList: connectorTable,
+  show: (client, id) => client.connectors.get(id),
+  renderItem: connectorDetails,
+});
 
 function connectorTable(connectors: ConnectorSummary[]): string {
   if (connectors.length === 0) return 'No connectors.\n';

@@ -1,10 +1,12 @@
 import type { DeadLetter, DeadLetterKind } from '@joinery/sdk';
 import { parseCommand, UsageError, type Command, type CommandSpec } from '../command.js';
 import { EXIT_OK } from '../io.js';
-import { renderJson, renderTable, terminalSafe, truncate } from '../output.js';
+import { renderJson, terminalSafe, truncate, writePage } from '../output.js';
 import { jsonOption, remoteClient, remoteEnvironment, urlOption } from '../remote.js';
+import { limitOption, parseLimit, requireId } from './arguments.js';
 
 const KINDS: readonly DeadLetterKind[] = ['delivery', 'run'];
+const ID = "the dead letter's id (dlq_…)";
 
 const listSpec = {
   name: 'dead-letters',
@@ -21,7 +23,7 @@ const listSpec = {
   ].join('\n'),
   options: {
     kind: { type: 'string', value: 'KIND', description: 'only `delivery` or only `run` letters' },
-    limit: { type: 'string', value: 'N', description: 'show at most N (1 to 1000; default 50)' },
+    limit: limitOption,
     cursor: {
       type: 'string',
       value: 'C',
@@ -63,7 +65,7 @@ const show: Command = {
   spec: showSpec,
   async run(argv, io) {
     const { values, positionals } = parseCommand(showSpec, argv);
-    const id = requireId(positionals, showSpec.name);
+    const id = requireId(positionals, showSpec.name, ID);
     const letter = await remoteClient(io, values.url).deadLetters.get(id);
     io.stdout.write(values.json ? renderJson(letter) : describe(letter));
     return EXIT_OK;
@@ -74,7 +76,7 @@ const replay: Command = {
   spec: replaySpec,
   async run(argv, io) {
     const { values, positionals } = parseCommand(replaySpec, argv);
-    const id = requireId(positionals, replaySpec.name);
+    const id = requireId(positionals, replaySpec.name, ID);
     const result = await remoteClient(io, values.url).deadLetters.replay(id);
     if (values.json) {
       io.stdout.write(renderJson(result));
@@ -119,31 +121,21 @@ async function list(argv: readonly string[], io: Parameters<Command['run']>[1]):
     ...(kind === undefined ? {} : { kind: kind as DeadLetterKind }),
     ...(values.cursor === undefined ? {} : { cursor: values.cursor }),
   });
-  if (values.json) {
-    io.stdout.write(renderJson(page));
-    return EXIT_OK;
-  }
-  if (page.data.length === 0) {
-    io.stdout.write('No dead letters.\n');
-    return EXIT_OK;
-  }
-  io.stdout.write(
-    renderTable(
-      ['ID', 'KIND', 'REF', 'CREATED', 'REPLAYS', 'RESOLVED', 'REASON'],
-      page.data.map((letter) => [
-        letter.id,
-        letter.kind,
-        letter.refId,
-        letter.createdAt,
-        String(letter.replayCount),
-        letter.resolvedAt ?? '-',
-        truncate(letter.reason, 80),
-      ]),
-    ),
-  );
-  if (page.nextCursor !== null) {
-    io.stderr.write(`(more: joinery dead-letters --cursor ${page.nextCursor})\n`);
-  }
+  writePage(io, page, {
+    json: values.json,
+    empty: 'No dead letters.\n',
+    header: ['ID', 'KIND', 'REF', 'CREATED', 'REPLAYS', 'RESOLVED', 'REASON'],
+    row: (letter) => [
+      letter.id,
+      letter.kind,
+      letter.refId,
+      letter.createdAt,
+      String(letter.replayCount),
+      letter.resolvedAt ?? '-',
+      truncate(letter.reason, 80),
+    ],
+    more: 'joinery dead-letters',
+  });
   return EXIT_OK;
 }
 
@@ -159,27 +151,4 @@ function describe(letter: DeadLetter): string {
     '',
     letter.resolvedAt ? '' : `Replay it with: joinery dead-letters replay ${letter.id}\n`,
   ].join('\n');
-}
-
-/** `--limit`: 1 to 1000, 50 when absent. */
-export function parseLimit(value: string | undefined, command: string): number {
-  if (value === undefined) return 50;
-  const limit = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-    throw new UsageError(
-      `--limit takes a whole number from 1 to 1000, not ${JSON.stringify(value)}.`,
-      command,
-    );
-  }
-  return limit;
-}
-
-export function requireId(
-  positionals: readonly string[],
-  command: string,
-  what = "the dead letter's id (dlq_…)",
-): string {
-  const id = positionals[0];
-  if (!id) throw new UsageError(`${command} needs ${what}.`, command);
-  return id;
 }

@@ -9,9 +9,10 @@ import { EXIT_OK, type CliIo } from '../io.js';
 import { columnWidths, renderJson, tableRow, truncate } from '../output.js';
 import { jsonOption, remoteClient, remoteEnvironment, urlOption } from '../remote.js';
 import { pause, stopSignal } from '../stop-signal.js';
+import { parseLimit, type LimitBounds } from './arguments.js';
 
-const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 1000;
+/** `--limit`; the max is also the page size asked of the server. */
+const LIMITS: LimitBounds = { max: 1000, fallback: 50 };
 const POLL_INTERVAL_MS = 1000;
 /** Entries fetched per poll at most; past that, a poll shows the newest and says so. */
 const MAX_PER_POLL = 1000;
@@ -53,7 +54,7 @@ const spec = {
     limit: {
       type: 'string',
       value: 'N',
-      description: `show at most N entries (1 to ${MAX_LIMIT}; default ${DEFAULT_LIMIT})`,
+      description: `show at most N entries (1 to ${LIMITS.max}; default ${LIMITS.fallback})`,
     },
     follow: { type: 'boolean', short: 'f', description: 'keep printing new entries until Ctrl-C' },
     json: jsonOption,
@@ -71,7 +72,7 @@ export const logsCommand: Command = {
   spec,
   async run(argv, io) {
     const { values } = parseCommand(spec, argv);
-    const limit = parseLimit(values.limit);
+    const limit = parseLimit(values.limit, spec.name, LIMITS);
     const since = values.since === undefined ? undefined : parseSince(values.since, Date.now());
     const client = remoteClient(io, values.url);
     const connection = values.connection;
@@ -155,7 +156,7 @@ async function collect(
 ): Promise<{ entries: LogEntry[]; more: boolean }> {
   const entries: LogEntry[] = [];
   const pages = client.logs.iterate(
-    { ...params, limit: Math.min(max, MAX_LIMIT) },
+    { ...params, limit: Math.min(max, LIMITS.max) },
     signal ? { signal } : {},
   );
   for await (const entry of pages) {
@@ -250,18 +251,6 @@ function logRow(entry: LogEntry): string[] {
     `${entry.durationMs} ms`,
     entry.errorCode ?? '-',
   ];
-}
-
-export function parseLimit(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_LIMIT;
-  const limit = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw new UsageError(
-      `--limit takes a whole number from 1 to ${MAX_LIMIT}, not ${JSON.stringify(value)}.`,
-      spec.name,
-    );
-  }
-  return limit;
 }
 
 /** An ISO 8601 time, or a duration before `now` (`15m`), as ISO 8601. */

@@ -1,9 +1,9 @@
 import type { Run, RunStatus } from '@joinery/sdk';
 import { parseCommand, UsageError, type Command, type CommandSpec } from '../command.js';
 import { EXIT_OK } from '../io.js';
-import { renderJson, renderTable, terminalSafe, truncate } from '../output.js';
+import { renderJson, renderTable, terminalSafe, truncate, writePage } from '../output.js';
 import { jsonOption, remoteClient, remoteEnvironment, urlOption } from '../remote.js';
-import { parseLimit, requireId } from './dead-letters.js';
+import { limitOption, parseLimit, requireId } from './arguments.js';
 
 const STATUSES: readonly RunStatus[] = [
   'queued',
@@ -14,6 +14,8 @@ const STATUSES: readonly RunStatus[] = [
   'cancelled',
   'dead',
 ];
+
+const RUN_ID = 'the run id (run_…)';
 
 const listSpec = {
   name: 'runs',
@@ -43,7 +45,7 @@ const listSpec = {
       value: 'ID',
       description: "only this connection's async actions",
     },
-    limit: { type: 'string', value: 'N', description: 'show at most N (1 to 1000; default 50)' },
+    limit: limitOption,
     cursor: { type: 'string', value: 'C', description: 'continue after an earlier page' },
     json: jsonOption,
     url: urlOption,
@@ -89,7 +91,7 @@ export const runsCommand: Command = {
     if (sub === 'show') {
       const { values, positionals } = parseCommand(showSpec, rest);
       const run = await remoteClient(io, values.url).runs.get(
-        requireId(positionals, showSpec.name, 'the run id (run_…)'),
+        requireId(positionals, showSpec.name, RUN_ID),
       );
       io.stdout.write(values.json ? renderJson(run) : describeRun(run));
       return EXIT_OK;
@@ -97,7 +99,7 @@ export const runsCommand: Command = {
     if (sub === 'cancel') {
       const { values, positionals } = parseCommand(cancelSpec, rest);
       const run = await remoteClient(io, values.url).runs.cancel(
-        requireId(positionals, cancelSpec.name, 'the run id (run_…)'),
+        requireId(positionals, cancelSpec.name, RUN_ID),
       );
       io.stdout.write(
         values.json
@@ -127,30 +129,21 @@ export const runsCommand: Command = {
       ...(values.connection === undefined ? {} : { connection: values.connection }),
       ...(values.cursor === undefined ? {} : { cursor: values.cursor }),
     });
-    if (values.json) {
-      io.stdout.write(renderJson(page));
-      return EXIT_OK;
-    }
-    if (page.data.length === 0) {
-      io.stdout.write('No runs.\n');
-      return EXIT_OK;
-    }
-    io.stdout.write(
-      renderTable(
-        ['ID', 'KIND', 'WHAT', 'STATUS', 'ATTEMPTS', 'CREATED', 'ERROR'],
-        page.data.map((run) => [
-          run.id,
-          run.kind,
-          run.kind === 'action' ? (run.action ?? '-') : (run.flowId ?? '-'),
-          run.status,
-          `${run.attempts}/${run.maxAttempts}`,
-          run.createdAt,
-          run.error ? truncate(`${run.error.code}: ${run.error.message}`, 70) : '-',
-        ]),
-      ),
-    );
-    if (page.nextCursor !== null)
-      io.stderr.write(`(more: joinery runs --cursor ${page.nextCursor})\n`);
+    writePage(io, page, {
+      json: values.json,
+      empty: 'No runs.\n',
+      header: ['ID', 'KIND', 'WHAT', 'STATUS', 'ATTEMPTS', 'CREATED', 'ERROR'],
+      row: (run) => [
+        run.id,
+        run.kind,
+        run.kind === 'action' ? (run.action ?? '-') : (run.flowId ?? '-'),
+        run.status,
+        `${run.attempts}/${run.maxAttempts}`,
+        run.createdAt,
+        run.error ? truncate(`${run.error.code}: ${run.error.message}`, 70) : '-',
+      ],
+      more: 'joinery runs',
+    });
     return EXIT_OK;
   },
 };

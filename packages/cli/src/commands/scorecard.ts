@@ -1,8 +1,8 @@
 import type { Scorecard, ScorecardAnswer } from '@joinery/sdk';
-import { parseCommand, type Command, type CommandSpec } from '../command.js';
-import { EXIT_OK } from '../io.js';
-import { renderJson, renderTable, terminalSafe } from '../output.js';
-import { jsonOption, remoteClient, remoteEnvironment, urlOption } from '../remote.js';
+import type { Command, CommandSpec } from '../command.js';
+import { renderTable, terminalSafe } from '../output.js';
+import { jsonOption, remoteEnvironment, urlOption } from '../remote.js';
+import { listOrShowCommand } from './list-or-show.js';
 
 const spec = {
   name: 'scorecard',
@@ -18,22 +18,12 @@ const spec = {
   examples: ['joinery scorecard', 'joinery scorecard slack', 'joinery scorecard --json'],
 } as const satisfies CommandSpec;
 
-export const scorecardCommand: Command = {
-  spec,
-  async run(argv, io) {
-    const { values, positionals } = parseCommand(spec, argv);
-    const client = remoteClient(io, values.url);
-    const [id] = positionals;
-    if (id === undefined) {
-      const cards = await client.scorecards.list();
-      io.stdout.write(values.json ? renderJson(cards) : summary(cards));
-    } else {
-      const card = await client.scorecards.get(id);
-      io.stdout.write(values.json ? renderJson(card) : details(card));
-    }
-    return EXIT_OK;
-  },
-};
+export const scorecardCommand: Command = listOrShowCommand(spec, {
+  list: (client) => client.scorecards.list(),
+  renderList: summary,
+  show: (client, id) => client.scorecards.get(id),
+  renderItem: details,
+});
 
 const STATUS: Record<ScorecardAnswer['status'], string> = {
   yes: 'yes',

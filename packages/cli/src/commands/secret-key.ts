@@ -1,7 +1,7 @@
 import { parseCommand, UsageError, type Command, type CommandSpec } from '../command.js';
 import { EXIT_OK } from '../io.js';
 import { renderJson } from '../output.js';
-import { isConfigError, settingsFromFlags } from '../server-settings.js';
+import { configMistake, dataDirOption, loadServerConfig } from '../server-settings.js';
 
 const rotateSpec = {
   name: 'secret-key rotate',
@@ -12,11 +12,7 @@ const rotateSpec = {
     'directory). Every client then needs the new JOINERY_SECRET_KEY.',
   ].join('\n'),
   options: {
-    'data-dir': {
-      type: 'string',
-      value: 'D',
-      description: 'embedded database directory (JOINERY_DATA_DIR; default ./.joinery)',
-    },
+    'data-dir': dataDirOption,
     'database-url': {
       type: 'string',
       value: 'URL',
@@ -44,19 +40,16 @@ const rotate: Command = {
   spec: rotateSpec,
   async run(argv, io) {
     const { values } = parseCommand(rotateSpec, argv);
-    const env = settingsFromFlags(io.env, {
-      JOINERY_DATA_DIR: values['data-dir'],
-      JOINERY_DATABASE_URL: values['database-url'],
-    });
-    const server = await import('@joinery/server');
+    const { server, config } = await loadServerConfig(
+      io.env,
+      { JOINERY_DATA_DIR: values['data-dir'], JOINERY_DATABASE_URL: values['database-url'] },
+      rotateSpec.name,
+    );
     let key: string;
     try {
-      key = await server.rotateSecretKey(server.loadConfig(env));
+      key = await server.rotateSecretKey(config);
     } catch (error) {
-      if (isConfigError(error, server.ConfigError)) {
-        throw new UsageError(error.message, rotateSpec.name);
-      }
-      throw error;
+      throw configMistake(error, server, rotateSpec.name) ?? error;
     }
     if (values.json) {
       io.stdout.write(renderJson({ secretKey: key }));

@@ -4,7 +4,7 @@ import type { Sandbox } from '@joinery/sandbox';
 import { parseCommand, UsageError, type Command, type CommandSpec } from '../command.js';
 import { EXIT_FAILURE, EXIT_OK, type CliIo } from '../io.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../remote.js';
-import { settingsFromFlags, isConfigError } from '../server-settings.js';
+import { configMistake, dataDirOption, loadServerConfig } from '../server-settings.js';
 import { stopSignal, whenAborted } from '../stop-signal.js';
 
 const DEFAULT_SANDBOX_PORT = 3004;
@@ -31,11 +31,7 @@ const spec = {
       value: 'H',
       description: `address to listen on (JOINERY_HOST; default ${DEFAULT_HOST})`,
     },
-    'data-dir': {
-      type: 'string',
-      value: 'D',
-      description: 'embedded database directory (JOINERY_DATA_DIR; default ./.joinery)',
-    },
+    'data-dir': dataDirOption,
     'database-url': {
       type: 'string',
       value: 'URL',
@@ -78,22 +74,17 @@ export const startCommand: Command = {
       '--sandbox-port',
       values['sandbox-port'] ?? String(DEFAULT_SANDBOX_PORT),
     );
-    const env = settingsFromFlags(io.env, {
-      JOINERY_PORT:
-        values.port === undefined ? undefined : String(parsePort('--port', values.port)),
-      JOINERY_HOST: values.host,
-      JOINERY_DATA_DIR: values['data-dir'],
-      JOINERY_DATABASE_URL: values['database-url'],
-    });
-
-    const server = await import('@joinery/server');
-    let config: JoineryConfig;
-    try {
-      config = server.loadConfig(env);
-    } catch (error) {
-      if (isConfigError(error, server.ConfigError)) throw new UsageError(error.message, spec.name);
-      throw error;
-    }
+    const { server, config } = await loadServerConfig(
+      io.env,
+      {
+        JOINERY_PORT:
+          values.port === undefined ? undefined : String(parsePort('--port', values.port)),
+        JOINERY_HOST: values.host,
+        JOINERY_DATA_DIR: values['data-dir'],
+        JOINERY_DATABASE_URL: values['database-url'],
+      },
+      spec.name,
+    );
 
     // Installed before anything starts, so a Ctrl-C during start-up still shuts down cleanly.
     const stop = stopSignal(io);
@@ -120,10 +111,10 @@ export const startCommand: Command = {
       try {
         started.joinery = await server.startJoinery(config, { seedIntegrations });
       } catch (error) {
-        if (isConfigError(error, server.ConfigError)) {
-          throw new UsageError(error.message, spec.name);
-        }
-        throw new Error(`could not start Joinery: ${describe(error)}`, { cause: error });
+        throw (
+          configMistake(error, server, spec.name) ??
+          new Error(`could not start Joinery: ${describe(error)}`, { cause: error })
+        );
       }
 
       io.stdout.write(banner(started.joinery, config));

@@ -1,13 +1,7 @@
-import { startScriptedJoinery, type ScriptedJoinery } from '@joinery/sdk/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { cli } from '../test-io.js';
+import { describe, expect, it } from 'vitest';
+import { cli, scriptedJoinery } from '../test-io.js';
 
-const KEY = 'jny_sk_test_0123456789abcdef0123456789';
-let server: ScriptedJoinery | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const serveScript = scriptedJoinery();
 
 const signals = {
   windowMs: 900_000,
@@ -66,18 +60,17 @@ const alert = {
   deliveryError: null,
 };
 
-async function serve(connections: unknown[], alerts: unknown[]) {
-  server = await startScriptedJoinery((request) =>
+function serve(connections: unknown[], alerts: unknown[]) {
+  return serveScript((request) =>
     request.path.startsWith('/v1/health/connections')
       ? { json: { data: connections } }
       : { json: { data: alerts, nextCursor: null } },
   );
-  return { JOINERY_SECRET_KEY: KEY, JOINERY_URL: server.url };
 }
 
 describe('joinery status', () => {
   it('puts the connection needing attention first, with the reconnect link, and exits 1', async () => {
-    const env = await serve([healthy, reauth], [alert]);
+    const { env, server } = await serve([healthy, reauth], [alert]);
     const { code, stdout } = await cli(['status'], { env });
     expect(code).toBe(1);
     const lines = stdout.split('\n');
@@ -94,11 +87,11 @@ describe('joinery status', () => {
     expect(stdout).toContain(
       'ALERTS FIRING\n[critical] connection_needs_reauth conn_revoked (5m ago): Connection conn_revoked',
     );
-    expect(server?.requests.map((r) => r.path)).toEqual(['/v1/health/connections', '/v1/alerts']);
+    expect(server.requests.map((r) => r.path)).toEqual(['/v1/health/connections', '/v1/alerts']);
   });
 
   it('exits 0 when everything is healthy, and prints JSON with --json', async () => {
-    const env = await serve([healthy], []);
+    const { env } = await serve([healthy], []);
     const plain = await cli(['status'], { env });
     expect(plain.code).toBe(0);
     expect(plain.stdout.split('\n')[0]).toBe('1 connection: 1 healthy; 0 alerts firing');
@@ -107,7 +100,7 @@ describe('joinery status', () => {
   });
 
   it('keeps a provider-controlled reason from moving the cursor', async () => {
-    const env = await serve([{ ...healthy, reason: 'bad\u001b[2Jreason' }], []);
+    const { env } = await serve([{ ...healthy, reason: 'bad\u001b[2Jreason' }], []);
     const { stdout } = await cli(['status'], { env });
     expect(stdout).not.toContain('\u001b');
     expect(stdout).toContain('bad?[2Jreason');

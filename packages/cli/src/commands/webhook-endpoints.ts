@@ -1,9 +1,11 @@
 import type { WebhookEndpoint } from '@joinery/sdk';
 import { parseCommand, UsageError, type Command, type CommandSpec } from '../command.js';
 import { EXIT_OK } from '../io.js';
-import { renderJson, renderTable, terminalSafe, truncate } from '../output.js';
+import { renderJson, renderTable, terminalSafe, truncate, writePage } from '../output.js';
 import { jsonOption, remoteClient, remoteEnvironment, urlOption } from '../remote.js';
-import { parseLimit, requireId } from './dead-letters.js';
+import { limitOption, parseLimit, requireId } from './arguments.js';
+
+const ENDPOINT_ID = 'the endpoint id (whe_…)';
 
 const listSpec = {
   name: 'webhook-endpoints',
@@ -68,7 +70,7 @@ const deliveriesSpec = {
   usage: 'joinery webhook-endpoints deliveries ID [--limit N] [--json] [--url URL]',
   arguments: [['ID', 'the endpoint id (whe_…)']],
   options: {
-    limit: { type: 'string', value: 'N', description: 'show at most N (1 to 1000; default 50)' },
+    limit: limitOption,
     json: jsonOption,
     url: urlOption,
   },
@@ -113,7 +115,7 @@ const remove: Command = {
   spec: removeSpec,
   async run(argv, io) {
     const { values, positionals } = parseCommand(removeSpec, argv);
-    const id = requireId(positionals, removeSpec.name, 'the endpoint id (whe_…)');
+    const id = requireId(positionals, removeSpec.name, ENDPOINT_ID);
     await remoteClient(io, values.url).webhookEndpoints.delete(id);
     io.stdout.write(`Removed webhook endpoint ${id}.\n`);
     return EXIT_OK;
@@ -124,31 +126,23 @@ const deliveries: Command = {
   spec: deliveriesSpec,
   async run(argv, io) {
     const { values, positionals } = parseCommand(deliveriesSpec, argv);
-    const id = requireId(positionals, deliveriesSpec.name, 'the endpoint id (whe_…)');
+    const id = requireId(positionals, deliveriesSpec.name, ENDPOINT_ID);
     const page = await remoteClient(io, values.url).webhookEndpoints.deliveries(id, {
       limit: parseLimit(values.limit, deliveriesSpec.name),
     });
-    if (values.json) {
-      io.stdout.write(renderJson(page));
-      return EXIT_OK;
-    }
-    if (page.data.length === 0) {
-      io.stdout.write('No deliveries.\n');
-      return EXIT_OK;
-    }
-    io.stdout.write(
-      renderTable(
-        ['WEBHOOK-ID', 'TYPE', 'STATUS', 'ATTEMPTS', 'NEXT ATTEMPT', 'LAST ERROR'],
-        page.data.map((d) => [
-          d.id,
-          d.type,
-          d.status,
-          String(d.attempts),
-          d.nextAttemptAt ?? '-',
-          d.lastError ? truncate(d.lastError.message, 80) : '-',
-        ]),
-      ),
-    );
+    writePage(io, page, {
+      json: values.json,
+      empty: 'No deliveries.\n',
+      header: ['WEBHOOK-ID', 'TYPE', 'STATUS', 'ATTEMPTS', 'NEXT ATTEMPT', 'LAST ERROR'],
+      row: (d) => [
+        d.id,
+        d.type,
+        d.status,
+        String(d.attempts),
+        d.nextAttemptAt ?? '-',
+        d.lastError ? truncate(d.lastError.message, 80) : '-',
+      ],
+    });
     return EXIT_OK;
   },
 };

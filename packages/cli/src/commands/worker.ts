@@ -1,7 +1,7 @@
-import type { JoineryConfig, RunningWorker } from '@joinery/server';
+import type { RunningWorker } from '@joinery/server';
 import { parseCommand, UsageError, type Command, type CommandSpec } from '../command.js';
 import { EXIT_FAILURE, EXIT_OK } from '../io.js';
-import { settingsFromFlags, isConfigError } from '../server-settings.js';
+import { dataDirOption, loadServerConfig } from '../server-settings.js';
 import { stopSignal, whenAborted } from '../stop-signal.js';
 
 const spec = {
@@ -22,11 +22,7 @@ const spec = {
       description:
         'PostgreSQL shared with the API processes (JOINERY_DATABASE_URL; prefer the variable when the URL holds a password)',
     },
-    'data-dir': {
-      type: 'string',
-      value: 'D',
-      description: 'embedded database directory (JOINERY_DATA_DIR; default ./.joinery)',
-    },
+    'data-dir': dataDirOption,
     concurrency: {
       type: 'string',
       value: 'N',
@@ -52,18 +48,11 @@ export const workerCommand: Command = {
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000)
         throw new UsageError('--concurrency takes a whole number from 1 to 1000.', spec.name);
     }
-    const env = settingsFromFlags(io.env, {
-      JOINERY_DATA_DIR: values['data-dir'],
-      JOINERY_DATABASE_URL: values['database-url'],
-    });
-    const server = await import('@joinery/server');
-    let config: JoineryConfig;
-    try {
-      config = server.loadConfig(env);
-    } catch (error) {
-      if (isConfigError(error, server.ConfigError)) throw new UsageError(error.message, spec.name);
-      throw error;
-    }
+    const { server, config } = await loadServerConfig(
+      io.env,
+      { JOINERY_DATA_DIR: values['data-dir'], JOINERY_DATABASE_URL: values['database-url'] },
+      spec.name,
+    );
     const stop = stopSignal(io);
     let worker: RunningWorker | null = null;
     let failure: { error: unknown } | undefined;
