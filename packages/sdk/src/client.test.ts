@@ -463,3 +463,53 @@ describe("the caller's signal", () => {
     await expect(pending).rejects.toThrow('user gave up');
   });
 });
+
+describe('records', () => {
+  it('reads the change stream and the conflicts between synced connections, page by page', async () => {
+    const finding = { kind: 'missing_in_b', key: 'ada@example.com', aId: '51' };
+    const { client, requests } = await clientFor((request) =>
+      request.path === '/v1/records'
+        ? {
+            json: {
+              changes: [{ op: 'added', id: '51', record: {} }],
+              nextCursor: '7',
+              hasMore: false,
+            },
+          }
+        : { json: { findings: [finding], compared: { a: 1, b: 0 }, nextCursor: null } },
+    );
+    const changes = await client.records.changes({
+      connection: 'conn_a',
+      model: 'Contact',
+      limit: 10,
+    });
+    expect(changes).toEqual({
+      changes: [{ op: 'added', id: '51', record: {} }],
+      nextCursor: '7',
+      hasMore: false,
+    });
+    const page = await client.records.conflicts({
+      a: 'conn_a',
+      b: 'conn_b',
+      fields: ['email', 'jobTitle'],
+      nullIsContradiction: false,
+      cursor: 'abc',
+      limit: 2,
+    });
+    expect(page).toEqual({ findings: [finding], compared: { a: 1, b: 0 }, nextCursor: null });
+    expect(requests.map((r) => [r.path, Object.fromEntries(r.query)])).toEqual([
+      ['/v1/records', { connection: 'conn_a', model: 'Contact', limit: '10' }],
+      [
+        '/v1/records/conflicts',
+        {
+          a: 'conn_a',
+          b: 'conn_b',
+          fields: 'email,jobTitle',
+          nullIsContradiction: 'false',
+          cursor: 'abc',
+          limit: '2',
+        },
+      ],
+    ]);
+  });
+});

@@ -25,6 +25,9 @@ export type {
 export type {
   ChangesPage,
   ChangesParams,
+  ConflictsPage,
+  ConflictsParams,
+  DataFinding,
   RecordChange,
   RecordsApi,
   Sync,

@@ -75,9 +75,54 @@ export interface SyncsApi {
   run(id: string, body?: { full?: boolean }, options?: CallOptions): Promise<SyncRun>;
 }
 
+/** A data-quality finding between two connections, as `POST /v1/data/conflicts` reports them. */
+export type DataFinding =
+  | { kind: 'missing_in_a'; key: string; bId: string }
+  | { kind: 'missing_in_b'; key: string; aId: string }
+  | {
+      kind: 'contradiction';
+      key: string;
+      field: string;
+      aId: string;
+      bId: string;
+      a: unknown;
+      b: unknown;
+    }
+  | { kind: 'duplicate_key'; side: 'a' | 'b'; key: string; ids: string[] }
+  | { kind: 'no_match_key'; side: 'a' | 'b'; id: string };
+
+export interface ConflictsParams {
+  /** Two connection ids, each with a sync of `model`. */
+  a: string;
+  b: string;
+  /** Defaults to `Contact`. */
+  model?: string;
+  /** The unified field records are matched on; defaults to `email`. */
+  matchOn?: string;
+  /** Fields to compare; defaults to every field both records have. */
+  fields?: readonly string[];
+  nullIsContradiction?: boolean;
+  cursor?: string;
+  /** Records per side per page (default 500, at most 5,000). */
+  limit?: number;
+}
+
+export interface ConflictsPage {
+  findings: DataFinding[];
+  /** Records compared in this page, per side. */
+  compared: { a: number; b: number };
+  /** Pass it back as `cursor`; null after the last page. */
+  nextCursor: string | null;
+}
+
 export interface RecordsApi {
   /** One page of the change stream after `cursor`. */
   changes<R = unknown>(params: ChangesParams, options?: CallOptions): Promise<ChangesPage<R>>;
+  /**
+   * One page of data-quality findings between two connections' synced records
+   * (`GET /v1/records/conflicts`); each page holds whole match keys, so its findings are final.
+   */
+  conflicts(params: ConflictsParams, options?: CallOptions): Promise<ConflictsPage>;
 }
 
 const SYNC_ID_HINT = 'pass a sync id such as "sync_…" from syncs.list() or syncs.create()';
@@ -117,6 +162,28 @@ export function syncApis(calls: Calls): { syncs: SyncsApi; records: RecordsApi }
             query: {
               connection: params.connection,
               model: params.model,
+              cursor: params.cursor,
+              limit: params.limit === undefined ? undefined : String(params.limit),
+            },
+          },
+          call,
+        );
+      },
+      async conflicts(params: ConflictsParams, call?: CallOptions) {
+        return calls.json<ConflictsPage>(
+          {
+            method: 'GET',
+            path: '/v1/records/conflicts',
+            query: {
+              a: params.a,
+              b: params.b,
+              model: params.model,
+              matchOn: params.matchOn,
+              fields: params.fields === undefined ? undefined : params.fields.join(','),
+              nullIsContradiction:
+                params.nullIsContradiction === undefined
+                  ? undefined
+                  : String(params.nullIsContradiction),
               cursor: params.cursor,
               limit: params.limit === undefined ? undefined : String(params.limit),
             },
