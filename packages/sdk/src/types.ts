@@ -39,6 +39,15 @@ export interface ConnectorSummary {
 export interface ConnectorAction extends ActionSummary {
   /** True when the action only reads (safe to retry, to offer an agent freely). */
   readOnly?: boolean;
+  /**
+   * Declared by actions whose effect no HTTP method tells (unified actions such as
+   * `contacts.update`): repeating the call has no further effect.
+   */
+  idempotent?: boolean;
+  /** Declared likewise: the call may overwrite or remove existing data. */
+  destructive?: boolean;
+  /** The unified model a unified action speaks, e.g. `{name: 'Contact', version: 1}`. */
+  model?: { name: string; version: number };
   method?: string;
   path?: string;
   input: JsonSchema;

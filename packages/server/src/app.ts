@@ -227,10 +227,19 @@ export function createApp({ engine, store, version, logger, mcp }: AppDeps): Ope
     }),
     async (c) => {
       const data = await Promise.all(
-        engine.connectors.list().map(async (connector) => ({
-          ...summarizeConnector(connector),
-          trustLevel: (await scorecardOf(connector)).trustLevel,
-        })),
+        engine.connectors.list().map(async (connector) => {
+          const summary = summarizeConnector(connector);
+          return {
+            ...summary,
+            actions: [
+              ...summary.actions,
+              ...engine.unified
+                .describe(connector)
+                .map(({ name, description }) => ({ name, description })),
+            ],
+            trustLevel: (await scorecardOf(connector)).trustLevel,
+          };
+        }),
       );
       return c.json({ data }, 200);
     },
@@ -240,12 +249,20 @@ export function createApp({ engine, store, version, logger, mcp }: AppDeps): Ope
     createRoute({
       method: 'get',
       path: '/v1/connectors/{id}',
-      summary: 'One connector, with the JSON Schema of each action',
+      summary:
+        'One connector, with the JSON Schema of each action (its unified actions, such as contacts.update, included)',
       security,
       request: { params: z.object({ id: z.string() }) },
       responses: { 200: json(connectorDetail, 'Connector'), ...errors },
     }),
-    (c) => c.json(describeConnector(engine.connectors.get(c.req.valid('param').id)), 200),
+    (c) => {
+      const connector = engine.connectors.get(c.req.valid('param').id);
+      const view = describeConnector(connector);
+      return c.json(
+        { ...view, actions: [...view.actions, ...engine.unified.describe(connector)] },
+        200,
+      );
+    },
   );
 
   app.openapi(

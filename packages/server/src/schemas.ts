@@ -50,6 +50,17 @@ export const connectorDetail = connectorSummary
         path: z.string().optional(),
         input: jsonSchema,
         output: jsonSchema,
+        idempotent: z.boolean().optional().openapi({
+          description:
+            'Unified actions: repeating the call with the same input has no further effect (HTTP actions: see method)',
+        }),
+        destructive: z.boolean().optional().openapi({
+          description: 'Unified actions: the call may overwrite or remove data that exists',
+        }),
+        model: z.object({ name: z.string(), version: z.number().int() }).optional().openapi({
+          description:
+            'Unified actions (contacts.create, …): the unified model they speak (docs/data.md)',
+        }),
       }),
     ),
     healthCheck: z.object({ method: z.string(), path: z.string() }).nullable(),

@@ -66,6 +66,18 @@ describe('joinery mcp over stdio', { timeout: 60_000 }, () => {
       expect.arrayContaining(['owner', 'repo', 'title']),
     );
     expect(create?.annotations).toMatchObject({ readOnlyHint: false, openWorldHint: true });
+    // Unified actions carry their declared effect over stdio as over /mcp.
+    const hint = (name: string) => tools.find((tool) => tool.name === name)?.annotations;
+    expect(hint('hubspot-sandbox__contacts_update')).toMatchObject({
+      readOnlyHint: false,
+      idempotentHint: true,
+      destructiveHint: true,
+    });
+    expect(hint('hubspot-sandbox__contacts_create')).toMatchObject({
+      readOnlyHint: false,
+      idempotentHint: false,
+      destructiveHint: false,
+    });
     // stdout carries only the protocol; the banner went to stderr.
     expect(stderr.join('')).toContain(`tenant "${TENANT}"`);
   });

@@ -248,6 +248,8 @@ export function sdkBackend(client: JoineryClient): McpBackend {
             name: a.name,
             description: a.description,
             readOnly: a.readOnly ?? false,
+            idempotent: a.idempotent,
+            destructive: a.destructive,
             method: a.method,
             path: a.path,
             input: a.input,

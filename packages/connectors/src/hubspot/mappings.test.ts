@@ -1,6 +1,11 @@
 import { applyMapping, validateRecord, type MappingOverrides } from '@joinery/data';
 import { describe, expect, it } from 'vitest';
-import { contactSearchInput, hubspotContactMapping as mapping } from './mappings.js';
+import { updateContact } from './actions.js';
+import {
+  contactSearchInput,
+  hubspotContactMapping as mapping,
+  hubspotMappings,
+} from './mappings.js';
 
 // A contact as HubSpot's CRM v3 returns it (GET /crm/v3/objects/contacts/{id}?properties=…):
 // every value a string, unset requested properties null, ISO 8601 UTC times with milliseconds.
@@ -143,5 +148,19 @@ describe('HubSpot contacts mapping', () => {
       sorts: [{ propertyName: 'createdate', direction: 'ASCENDING' }],
       limit: 5,
     });
+  });
+
+  it('sends an update as the given properties only, a cleared one as "", to update_contact', () => {
+    const changes = applyMapping(
+      mapping,
+      { jobTitle: 'CTO', phone: null },
+      { direction: 'export', recordRef: 'input' },
+    );
+    const update = hubspotMappings.contacts?.update;
+    expect(update?.action).toBe(updateContact.name);
+    const input = update?.input('512', changes);
+    expect(input).toEqual({ id: '512', properties: { jobtitle: 'CTO', phone: '' } });
+    // The connector's own action takes it as it is.
+    expect(updateContact.input.parse(input)).toEqual(input);
   });
 });

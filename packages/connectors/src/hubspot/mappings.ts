@@ -124,5 +124,10 @@ export const hubspotMappings: ConnectorMappings = {
       input: (record) => ({ properties: record['properties'] ?? {} }),
       createdId: objectWithId,
     },
+    // PATCH /crm/v3/objects/contacts/{id}: only the properties sent change; "" clears one.
+    update: {
+      action: 'update_contact',
+      input: (id, changes) => ({ id, properties: changes['properties'] ?? {} }),
+    },
   },
 };

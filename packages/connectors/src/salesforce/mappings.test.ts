@@ -1,9 +1,11 @@
 import { applyMapping, sourceFields, validateRecord, type MappingOverrides } from '@joinery/data';
 import { describe, expect, it } from 'vitest';
+import { updateRecord } from './actions.js';
 import {
   contactByIdQuery,
   contactSearchQuery,
   salesforceContactMapping as mapping,
+  salesforceMappings,
 } from './mappings.js';
 
 // A Contact row as Salesforce's REST API returns it from SOQL: `attributes`, fields by API name,
@@ -157,5 +159,22 @@ describe('Salesforce contacts mapping', () => {
     expect(() => contactByIdQuery("003' OR Id != '", ['Email'])).toThrow(
       expect.objectContaining({ code: 'invalid_input', path: 'input.id' }) as Error,
     );
+  });
+
+  it('sends an update as the given fields only, a cleared one as null, to update_record on Contact', () => {
+    const changes = applyMapping(
+      mapping,
+      { lastName: 'Gonzalez-Ruiz', phone: null, custom: { tier: 'silver' } },
+      { direction: 'export', recordRef: 'input', overrides },
+    );
+    const update = salesforceMappings.contacts?.update;
+    expect(update?.action).toBe(updateRecord.name);
+    const input = update?.input(wire.Id, changes);
+    expect(input).toEqual({
+      sobject: 'Contact',
+      id: wire.Id,
+      fields: { LastName: 'Gonzalez-Ruiz', Phone: null, Tier__c: 'Silver' },
+    });
+    expect(updateRecord.input.parse(input)).toEqual(input);
   });
 });

@@ -133,5 +133,10 @@ export const salesforceMappings: ConnectorMappings = {
         return id;
       },
     },
+    // PATCH /sobjects/Contact/{id}: only the fields sent change, null clears one; 204, no body.
+    update: {
+      action: 'update_record',
+      input: (id, changes) => ({ sobject: 'Contact', id, fields: changes }),
+    },
   },
 };

@@ -38,6 +38,15 @@ export interface UnifiedObjectBinding<Search> {
     /** The new record's id; the record is then read back with `get`, so it is complete. */
     createdId(output: unknown): string;
   };
+  /**
+   * A partial update; the record is then read back with `get`. Absent when the connector cannot
+   * update the object: `contacts.update` is then `not_found` on it.
+   */
+  update?: {
+    action: string;
+    /** `changes`: the exported (provider-shaped) fields to change, and only those. */
+    input(id: string, changes: Record<string, unknown>): Record<string, unknown>;
+  };
 }
 
 /** The unified models a connector speaks, by object. */

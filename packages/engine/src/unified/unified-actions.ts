@@ -1,26 +1,28 @@
 /**
- * Unified actions (`contacts.create`, `contacts.get`, `contacts.search`): one Contact in and out
- * on any connector that declares `mappings.contacts`. Each is a code action made on demand: it
- * export-maps its input, runs the connector's own action through the same ActionRunner (so the
- * whole pipeline — throttling, retries, breaker, validation, the request log — applies to every
- * provider call), and import-maps what comes back. `Engine.runAction` wraps it like any action,
- * idempotency keys included.
+ * Unified actions (`contacts.create`, `contacts.get`, `contacts.search`, `contacts.update`): one
+ * Contact in and out on any connector that declares `mappings.contacts`. Each is a code action
+ * made on demand: it export-maps its input, runs the connector's own action through the same
+ * ActionRunner (so the whole pipeline — throttling, retries, breaker, validation, the request log
+ * — applies to every provider call), and import-maps what comes back. `Engine.runAction` wraps
+ * it like any action, idempotency keys included.
  */
 import {
   applyMappingAsync,
   isMappingError,
+  models,
   sourceFields,
   validateMappingOverrides,
   validateRecord,
   compileMapping,
   effectiveRules,
+  MappingError,
   type Contact,
   type FieldMapping,
   type FieldRule,
   type MappingOverride,
   type Direction,
-  type MappingError,
   type MappingOverrides,
+  type ModelRef,
   type ValidationIssue,
 } from '@joinery/data';
 import { mappingOverrides, type Database } from '@joinery/store';
@@ -29,11 +31,16 @@ import { z } from 'zod';
 import type { ActionRunner } from '../actions.js';
 import { findAction } from '../connector/registry.js';
 import type { CodeAction, ConnectorDefinition } from '../connector/types.js';
-import { JoineryError } from '../errors.js';
+import { JoineryError, isJoineryError } from '../errors.js';
 import type { ConnectionContext } from '../outbound/pipeline.js';
 import type { ContactSearch, UnifiedObjectBinding } from './types.js';
 
-export const UNIFIED_ACTIONS = ['contacts.create', 'contacts.get', 'contacts.search'] as const;
+export const UNIFIED_ACTIONS = [
+  'contacts.create',
+  'contacts.get',
+  'contacts.search',
+  'contacts.update',
+] as const;
 export type UnifiedActionName = (typeof UNIFIED_ACTIONS)[number];
 
 export const isUnifiedAction = (name: string): name is UnifiedActionName =>
@@ -44,9 +51,10 @@ export const MAX_SEARCH_LIMIT = 1_000;
 const DEFAULT_SEARCH_LIMIT = 100;
 
 const record = z.record(z.string(), z.unknown());
+const contactId = z.string().min(1).describe("The provider's id of the contact.");
 const inputs = {
   'contacts.create': record.describe('A Contact (docs/data.md) without id, createdAt, updatedAt.'),
-  'contacts.get': z.object({ id: z.string().min(1).describe("The provider's id of the contact.") }),
+  'contacts.get': z.object({ id: contactId }),
   'contacts.search': z.object({
     email: z.string().min(1).max(320).optional().describe('Exact email.'),
     query: z.string().min(1).max(200).optional().describe('Free text in names and email.'),
@@ -58,20 +66,173 @@ const inputs = {
       .optional()
       .describe(`Most contacts to return. Defaults to ${DEFAULT_SEARCH_LIMIT}.`),
   }),
+  'contacts.update': z
+    .looseObject({ id: contactId })
+    .describe('The id and the Contact fields to change; null clears a field.'),
 };
 const outputs = {
   'contacts.create': record,
   'contacts.get': record,
   'contacts.search': z.object({ contacts: z.array(record) }),
+  'contacts.update': record,
 };
 const descriptions: Record<UnifiedActionName, string> = {
-  'contacts.create': 'Create a contact from a unified Contact; answers the created Contact.',
+  'contacts.create':
+    'Create a contact from a unified Contact; answers the created Contact, read back from the provider.',
   'contacts.get': 'Read one contact as a unified Contact.',
   'contacts.search': 'Find contacts by exact email or free text, as unified Contacts.',
+  'contacts.update':
+    'Change some fields of a contact: only the fields given are written, and null clears one. Answers the updated Contact, read back from the provider.',
+};
+
+/** What running each action does, for those (agents, UIs) deciding whether to run it. */
+export interface UnifiedActionEffect {
+  readOnly: boolean;
+  /** Repeating the call with the same input has no further effect. */
+  idempotent: boolean;
+  /** The call may overwrite or remove data that exists. */
+  destructive: boolean;
+}
+const effects: Record<UnifiedActionName, UnifiedActionEffect> = {
+  'contacts.get': { readOnly: true, idempotent: true, destructive: false },
+  'contacts.search': { readOnly: true, idempotent: true, destructive: false },
+  // A repeat makes a second contact (or meets the first one's email as a conflict); nothing
+  // existing is overwritten.
+  'contacts.create': { readOnly: false, idempotent: false, destructive: false },
+  // Sets the given fields to the given values: a repeat changes nothing more, but the values it
+  // replaces are gone.
+  'contacts.update': { readOnly: false, idempotent: true, destructive: true },
 };
 
 /** Fields the provider sets: a caller giving them would expect them to be written. */
 const PROVIDER_SET = ['id', 'createdAt', 'updatedAt'] as const;
+
+/** A unified action as `GET /v1/connectors/{id}` lists it, next to the connector's own actions. */
+export interface UnifiedActionView extends UnifiedActionEffect {
+  name: UnifiedActionName;
+  description: string;
+  /** The unified model the action speaks. */
+  model: ModelRef;
+  /** JSON Schema (draft 2020-12) of the input and the output. */
+  input: Record<string, unknown>;
+  output: Record<string, unknown>;
+}
+
+const DRAFT_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
+
+const without = (object: Readonly<Record<string, unknown>>, keys: readonly string[]) =>
+  Object.fromEntries(Object.entries(object).filter(([key]) => !keys.includes(key)));
+
+/** The Contact model's schema, to embed: no `$schema` or `$id` of its own. */
+const contactSchema = without(models.Contact.schema, ['$schema', '$id']);
+const contactProperties = contactSchema['properties'] as Record<string, unknown>;
+const writableProperties = without(contactProperties, PROVIDER_SET);
+
+/** The value at a dotted path of a unified record (`custom.tier`). */
+function valueAt(source: Record<string, unknown>, field: string): unknown {
+  let value: unknown = source;
+  for (const part of field.split('.')) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+/** `lastName`, `custom.tier`: the fields a unified record gives, with their values. */
+function givenFields(input: Record<string, unknown>): [field: string, value: unknown][] {
+  const fields: [string, unknown][] = [];
+  for (const [key, value] of Object.entries(input)) {
+    if (value === undefined || (PROVIDER_SET as readonly string[]).includes(key)) continue;
+    if (key === 'custom' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      for (const [name, customValue] of Object.entries(value))
+        if (customValue !== undefined) fields.push([`custom.${name}`, customValue]);
+    } else fields.push([key, value]);
+  }
+  return fields;
+}
+
+/** The top-level unified fields a mapping writes, reads only, and requires on export. */
+function fieldsOf(mapping: FieldMapping) {
+  const top = (rule: FieldRule) =>
+    !rule.field.includes('.') && !(PROVIDER_SET as readonly string[]).includes(rule.field);
+  const writes = mapping.rules.filter((r) => top(r) && (r.direction ?? 'both') !== 'import');
+  const names = (rules: FieldRule[]) => [...new Set(rules.map((r) => r.field))];
+  const written = names(writes);
+  return {
+    writes: written,
+    readsOnly: names(mapping.rules.filter(top)).filter((field) => !written.includes(field)),
+    required: names(writes.filter((r) => r.required === true || r.required === 'export')),
+  };
+}
+
+/** A unified action's description with what this connector's mapping writes. */
+function describeFor(
+  name: UnifiedActionName,
+  connector: ConnectorDefinition,
+  mapping: FieldMapping,
+) {
+  const { writes, readsOnly, required } = fieldsOf(mapping);
+  if (effects[name].readOnly)
+    return `${descriptions[name]} ${connector.name} maps: ${[...writes, ...readsOnly].join(', ')}.`;
+  return [
+    descriptions[name],
+    `${connector.name} writes: ${writes.join(', ')}.`,
+    readsOnly.length > 0 ? `Read-only on ${connector.name}: ${readsOnly.join(', ')}.` : '',
+    name === 'contacts.create' && required.length > 0 ? `Required: ${required.join(', ')}.` : '',
+    "A tenant's custom fields go under custom, once the connection's mapping overrides map them.",
+  ]
+    .filter((part) => part !== '')
+    .join(' ');
+}
+
+/** The JSON Schemas of a unified action, from the Contact model (and the mapping's required fields). */
+function schemasOf(name: UnifiedActionName, mapping: FieldMapping) {
+  const contact = { $schema: DRAFT_2020_12, ...contactSchema };
+  const json = (schema: z.ZodType) =>
+    z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  switch (name) {
+    case 'contacts.get':
+      return { input: json(inputs[name]), output: contact };
+    case 'contacts.search':
+      return {
+        input: json(inputs[name]),
+        output: {
+          $schema: DRAFT_2020_12,
+          type: 'object',
+          properties: { contacts: { type: 'array', items: contactSchema } },
+          required: ['contacts'],
+          additionalProperties: false,
+        },
+      };
+    case 'contacts.create': {
+      const { required } = fieldsOf(mapping);
+      return {
+        input: {
+          $schema: DRAFT_2020_12,
+          type: 'object',
+          description: 'A Contact without id, createdAt, updatedAt (docs/data.md).',
+          properties: writableProperties,
+          ...(required.length > 0 ? { required } : {}),
+          additionalProperties: false,
+        },
+        output: contact,
+      };
+    }
+    case 'contacts.update':
+      return {
+        input: {
+          $schema: DRAFT_2020_12,
+          type: 'object',
+          description:
+            'The id and the Contact fields to change: only those are written; null clears a field.',
+          properties: { id: contactProperties['id'], ...writableProperties },
+          required: ['id'],
+          additionalProperties: false,
+        },
+        output: contact,
+      };
+  }
+}
 
 /** `/custom/tier` → `input.custom.tier`. */
 const pointerToPath = (root: string, pointer: string) =>
@@ -133,6 +294,15 @@ export function mappedFields(
   return sourceFields(binding.mapping, overrides[binding.mapping.id]);
 }
 
+/** The unified actions a contacts binding supports. */
+function contactActions(binding: UnifiedObjectBinding<ContactSearch>): UnifiedActionName[] {
+  return UNIFIED_ACTIONS.filter(
+    (name) => name !== 'contacts.update' || binding.update !== undefined,
+  );
+}
+
+const views = new WeakMap<ConnectorDefinition, UnifiedActionView[]>();
+
 /** The connector's unified objects and their bindings. */
 function bindingsOf(
   connector: ConnectorDefinition,
@@ -172,11 +342,16 @@ export class UnifiedActions {
         'not_found',
         `connector "${context.connector.id}" has no unified contacts mapping, so "${name}" cannot run on it; HubSpot and Salesforce connections have it (docs/data.md)`,
       );
+    if (!contactActions(binding).includes(name))
+      throw new JoineryError(
+        'not_found',
+        `connector "${context.connector.id}" maps contacts but cannot update them, so "${name}" cannot run on it`,
+      );
     return {
       kind: 'code',
       name,
       description: descriptions[name],
-      readOnly: name !== 'contacts.create',
+      readOnly: effects[name].readOnly,
       input: inputs[name],
       output: outputs[name],
       run: async (actionContext, input) => {
@@ -208,9 +383,34 @@ export class UnifiedActions {
           }
           case 'contacts.create':
             return contacts.create(input as Record<string, unknown>);
+          case 'contacts.update':
+            return contacts.update(input as { id: string } & Record<string, unknown>);
         }
       },
     };
+  }
+
+  /**
+   * The unified actions the connector offers, as `GET /v1/connectors/{id}` and the MCP tools show
+   * them: JSON Schemas from the unified model, the effect of running each, and in the description
+   * the fields the connector's mapping writes. Empty for a connector without mappings.
+   */
+  describe(connector: ConnectorDefinition): UnifiedActionView[] {
+    const known = views.get(connector);
+    if (known !== undefined) return known;
+    const binding = connector.mappings?.contacts;
+    const described =
+      binding === undefined
+        ? []
+        : contactActions(binding).map((name) => ({
+            name,
+            description: describeFor(name, connector, binding.mapping),
+            ...effects[name],
+            model: binding.mapping.model,
+            ...schemasOf(name, binding.mapping),
+          }));
+    views.set(connector, described);
+    return described;
   }
 
   /** The connection's mapping overrides, `{}` when it has none. */
@@ -354,27 +554,74 @@ class ContactsCall {
     return contacts;
   }
 
-  async create(input: Record<string, unknown>): Promise<Contact> {
+  /** Refuses fields the provider sets; `allowed` is the one the action takes (update's `id`). */
+  #refuseProviderSet(input: Record<string, unknown>, action: string, allowed?: string) {
     for (const field of PROVIDER_SET)
-      if (input[field] !== undefined)
+      if (field !== allowed && input[field] !== undefined)
         throw new JoineryError(
           'invalid_input',
-          `input.${field}: ${this.connector.name} sets it; leave it out of contacts.create`,
+          `input.${field}: ${this.connector.name} sets it; leave it out of ${action}`,
           { path: `input.${field}` },
         );
-    const checked = validateRecord(this.binding.mapping.model, { ...input, id: '(new)' });
-    if (!checked.valid) throw invalidRecord(checked.issues, 'input', 'not a valid Contact');
-    let exported: Record<string, unknown>;
+  }
+
+  /**
+   * Refuses a given field no rule in force writes, which an export would otherwise drop without a
+   * word: a field the mapping only reads (Salesforce's companyName comes through the Account), and
+   * with `nulls` (an update, where null means "clear it") a null the mapping has no rule for.
+   * Non-null fields without any rule are the mapping's own `unmapped_field` error.
+   */
+  #refuseUnwritable(input: Record<string, unknown>, nulls: boolean) {
+    const mapping = this.binding.mapping;
+    const rules = effectiveRules(mapping, this.overrides[mapping.id]);
+    for (const [field, value] of givenFields(input)) {
+      if (value === null && !nulls) continue;
+      const forField = rules.filter((rule) => rule.field === field);
+      if (forField.some((rule) => (rule.direction ?? 'both') !== 'import')) continue;
+      if (forField.length === 0 && value !== null) continue;
+      const source = forField[0]?.source;
+      throw mappingFailure(
+        new MappingError({
+          reason: 'unmapped_field',
+          recordRef: 'input',
+          field,
+          source,
+          mappingId: mapping.id,
+          detail:
+            forField.length > 0
+              ? `${this.connector.name} has it read-only in this mapping (it is read, never written), so it would be lost; leave it out`
+              : `${mapping.object} has no field for it in this mapping, so it cannot be cleared; leave it out, or add a rule for it in the connection's mapping overrides`,
+        }),
+        this.connector,
+        'export',
+      );
+    }
+  }
+
+  /** Export-maps a unified record; mapping errors become invalid_input naming the field. */
+  async #export(
+    mapping: FieldMapping,
+    input: Record<string, unknown>,
+    overrides: MappingOverrides,
+  ): Promise<Record<string, unknown>> {
     try {
-      exported = await applyMappingAsync(this.binding.mapping, input, {
+      return await applyMappingAsync(mapping, input, {
         direction: 'export',
         recordRef: 'input',
-        overrides: this.overrides,
+        overrides,
       });
     } catch (error) {
       if (isMappingError(error)) throw mappingFailure(error, this.connector, 'export');
       throw error;
     }
+  }
+
+  async create(input: Record<string, unknown>): Promise<Contact> {
+    this.#refuseProviderSet(input, 'contacts.create');
+    const checked = validateRecord(this.binding.mapping.model, { ...input, id: '(new)' });
+    if (!checked.valid) throw invalidRecord(checked.issues, 'input', 'not a valid Contact');
+    this.#refuseUnwritable(input, false);
+    const exported = await this.#export(this.binding.mapping, input, this.overrides);
     const output = await this.call(
       this.binding.create.action,
       this.binding.create.input(exported),
@@ -383,4 +630,67 @@ class ContactsCall {
     // Read back: the create answer holds only what was sent, not what the provider set or derived.
     return this.get(this.binding.create.createdId(output));
   }
+
+  /**
+   * A partial update: only the fields given are exported and sent (null as the mapping's
+   * `exportNull` says: "" on HubSpot, null on Salesforce), then the contact is read back, as
+   * neither answer holds the whole record (Salesforce answers 204 with no body).
+   */
+  async update(input: { id: string } & Record<string, unknown>): Promise<Contact> {
+    const update = this.binding.update;
+    if (update === undefined)
+      throw new JoineryError('not_found', `${this.connector.name} cannot update contacts`);
+    this.#refuseProviderSet(input, 'contacts.update', 'id');
+    const { id, ...changes } = input;
+    if (givenFields(changes).length === 0)
+      throw new JoineryError(
+        'invalid_input',
+        'contacts.update needs a field to change besides id, e.g. {"id": "51", "jobTitle": "CTO"}; null clears a field',
+        { path: 'input' },
+      );
+    const checked = validateRecord(this.binding.mapping.model, { ...changes, id });
+    if (!checked.valid) throw invalidRecord(checked.issues, 'input', 'not a valid Contact');
+    this.#refuseUnwritable(changes, true);
+    const mapping = this.binding.mapping;
+    const exported = await this.#export(
+      partialMapping(mapping, this.overrides[mapping.id], changes),
+      changes,
+      {},
+    );
+    // Only a rule with `exportNull: 'omit'` leaves nothing to send: the contact stays as it is.
+    if (Object.keys(exported).length > 0) {
+      try {
+        await this.call(update.action, update.input(id, exported), true);
+      } catch (error) {
+        if (isJoineryError(error) && error.code === 'not_found')
+          throw new JoineryError('not_found', `${this.connector.name} has no contact ${id}`, {
+            ...(error.connectionId === undefined ? {} : { connectionId: error.connectionId }),
+            ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
+            ...(error.details === undefined ? {} : { details: error.details }),
+            cause: error,
+          });
+        throw error;
+      }
+    }
+    return this.get(id);
+  }
+}
+
+/**
+ * The rules in force (the tenant's override applied) with "required on export" lifted from the
+ * fields an update does not give: those keep their value at the provider. A given field that is
+ * required and null is still refused (`missing_required`), as the provider would refuse it.
+ */
+function partialMapping(
+  mapping: FieldMapping,
+  override: MappingOverride | undefined,
+  changes: Record<string, unknown>,
+): FieldMapping {
+  const rules = effectiveRules(mapping, override).map((rule): FieldRule => {
+    if (valueAt(changes, rule.field) !== undefined) return rule;
+    if (rule.required !== true && rule.required !== 'export') return rule;
+    const { required, ...rest } = rule;
+    return required === true ? { ...rest, required: 'import' } : rest;
+  });
+  return { ...mapping, rules };
 }

@@ -360,14 +360,248 @@ describe.each(BACKENDS)(
     });
 
     it('a unified action on a connector without the mapping is not_found, naming who has it', async () => {
-      const answer = await run(github, 'contacts.get', { id: '1' });
-      expect(answer.status).toBe(404);
-      expect(answer.body).toMatchObject({
-        error: {
-          code: 'not_found',
-          message: expect.stringContaining('no unified contacts mapping') as string,
-        },
+      for (const action of ['contacts.get', 'contacts.update']) {
+        const answer = await run(github, action, { id: '1', lastName: 'X' });
+        expect(answer.status, action).toBe(404);
+        expect(answer.body).toMatchObject({
+          error: {
+            code: 'not_found',
+            message: expect.stringContaining('no unified contacts mapping') as string,
+          },
+        });
+      }
+    });
+
+    /** The body of the last `PATCH path` the sandbox received. */
+    const lastPatch = (path: string) =>
+      sandbox.requests.filter((r) => r.method === 'PATCH' && r.path === path).at(-1)?.body;
+
+    it('updates a HubSpot contact partially: only the given properties are sent, null clears with "", the Contact is read back', async () => {
+      const created = await run(hubspot, 'contacts.create', {
+        firstName: 'Lise',
+        lastName: 'Meitner',
+        email: 'lise.meitner@example.com',
+        jobTitle: 'Physicist',
+        phone: '+43 1 555 0100',
       });
+      expect(created.status).toBe(200);
+      const { id } = (created.body as { output: ContactOut }).output;
+
+      const updated = await run(hubspot, 'contacts.update', {
+        id,
+        jobTitle: 'Director',
+        phone: null,
+        lifecycleStage: 'customer',
+      });
+      expect(updated.status).toBe(200);
+      const output = (updated.body as { output: ContactOut & { jobTitle?: string | null } }).output;
+      expect(output).toMatchObject({
+        id,
+        firstName: 'Lise',
+        lastName: 'Meitner',
+        email: 'lise.meitner@example.com',
+        jobTitle: 'Director',
+        phone: null,
+        lifecycleStage: 'customer',
+      });
+      expect(lastPatch(`/hubspot/crm/v3/objects/contacts/${id}`)).toEqual({
+        properties: { jobtitle: 'Director', phone: '', lifecyclestage: 'customer' },
+      });
+      // What came back is what HubSpot now holds.
+      const read = await run(hubspot, 'contacts.get', { id });
+      expect((read.body as { output: ContactOut }).output).toEqual(output);
+      const logs = await joinery.api('GET', `/v1/logs?connection=${hubspot}&limit=5`);
+      expect(
+        (logs.body as { data: { action: string | null; method: string }[] }).data.map(
+          (entry) => `${entry.method} ${entry.action ?? ''}`,
+        ),
+      ).toEqual(expect.arrayContaining(['PATCH update_contact', 'GET get_contact']));
+      // HubSpot keeps emails unique: taking another contact's is its 409, a conflict.
+      const taken = await run(hubspot, 'contacts.update', {
+        id,
+        email: 'ada.lovelace@example.com',
+      });
+      expect(taken.status).toBe(409);
+      expect(taken.body).toMatchObject({ error: { code: 'conflict' } });
+    });
+
+    it('updates a Salesforce contact (204, then read back), the custom field through the override; null clears', async () => {
+      const created = await run(salesforce, 'contacts.create', {
+        firstName: 'Chien-Shiung',
+        lastName: 'Wu',
+        email: 'chien-shiung.wu@example.com',
+        phone: '555-0101',
+        custom: { tier: 'bronze' },
+      });
+      expect(created.status).toBe(200);
+      const { id } = (created.body as { output: ContactOut }).output;
+
+      const updated = await run(salesforce, 'contacts.update', {
+        id,
+        phone: null,
+        jobTitle: 'Professor',
+        custom: { tier: 'gold' },
+      });
+      expect(updated.status).toBe(200);
+      expect((updated.body as { output: ContactOut }).output).toMatchObject({
+        id,
+        firstName: 'Chien-Shiung',
+        lastName: 'Wu',
+        phone: null,
+        jobTitle: 'Professor',
+        custom: { tier: 'gold' },
+      });
+      expect(lastPatch(`/salesforce/services/data/v62.0/sobjects/Contact/${id}`)).toEqual({
+        Phone: null,
+        Title: 'Professor',
+        Tier__c: 'Gold',
+      });
+    });
+
+    it('refuses an update that cannot be written, naming the field, before any call', async () => {
+      const found = await run(salesforce, 'contacts.search', { email: 'ada.lovelace@example.com' });
+      const [ada] = (found.body as { output: { contacts: ContactOut[] } }).output.contacts;
+      const id = ada?.id ?? '';
+      const patches = () => sandbox.requests.filter((r) => r.method === 'PATCH').length;
+      const before = patches();
+      const refused = async (input: Record<string, unknown>, path: string, reason?: string) => {
+        const answer = await run(salesforce, 'contacts.update', { id, ...input });
+        expect(answer.status, JSON.stringify(input)).toBe(400);
+        expect(answer.body).toMatchObject({
+          error: { code: 'invalid_input', path, ...(reason ? { details: { reason } } : {}) },
+        });
+        return (answer.body as { error: { message: string } }).error.message;
+      };
+      // Salesforce requires LastName: clearing it is refused here, as Salesforce would.
+      await refused({ lastName: null }, 'input.lastName', 'missing_required');
+      // companyName is read through the Account relationship: writing it would be lost.
+      expect(
+        await refused({ companyName: 'Babbage & Co' }, 'input.companyName', 'unmapped_field'),
+      ).toContain('read-only');
+      // No rule writes leadStatus on Salesforce, so a null cannot clear anything.
+      await refused({ leadStatus: null }, 'input.leadStatus', 'unmapped_field');
+      await refused({ lifecycleStage: 'lead' }, 'input.lifecycleStage', 'unmapped_field');
+      await refused({ email: 'not an email' }, 'input.email');
+      await refused({ createdAt: '2024-01-01T00:00:00.000Z' }, 'input.createdAt');
+      await refused({}, 'input');
+      expect(patches()).toBe(before);
+      const missingId = await run(salesforce, 'contacts.update', { jobTitle: 'X' });
+      expect(missingId.body).toMatchObject({ error: { code: 'invalid_input', path: 'input.id' } });
+    });
+
+    it('an update of a contact the CRM does not have is not_found', async () => {
+      for (const [connection, id, provider] of [
+        [hubspot, '999999', 'HubSpot'],
+        [salesforce, '003000000000999', 'Salesforce'],
+      ] as const) {
+        const answer = await run(connection, 'contacts.update', { id, jobTitle: 'Ghost' });
+        expect(answer.status, provider).toBe(404);
+        expect(answer.body).toMatchObject({
+          error: { code: 'not_found', message: `${provider} has no contact ${id}` },
+        });
+      }
+    });
+
+    it('sends an update once per idempotency key, and runs one in the background', async () => {
+      const found = await run(hubspot, 'contacts.search', { email: 'grace.hopper@example.com' });
+      const [grace] = (found.body as { output: { contacts: ContactOut[] } }).output.contacts;
+      const path = `/hubspot/crm/v3/objects/contacts/${grace?.id ?? ''}`;
+      const before = sandbox.count('PATCH', path);
+      const input = { id: grace?.id, jobTitle: 'Rear Admiral' };
+      const first = await run(hubspot, 'contacts.update', input, { 'idempotency-key': 'grace-1' });
+      expect(first.status).toBe(200);
+      const again = await run(hubspot, 'contacts.update', input, { 'idempotency-key': 'grace-1' });
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(again.body).toEqual(first.body);
+      expect(sandbox.count('PATCH', path)).toBe(before + 1);
+
+      const accepted = await joinery.api(
+        'POST',
+        `/v1/connections/${hubspot}/actions/contacts.update`,
+        { input: { id: grace?.id, jobTitle: 'Commodore' }, async: true },
+      );
+      expect(accepted.status).toBe(202);
+      const runId = (accepted.body as { runId: string }).runId;
+      let state: { status: string; output: { jobTitle?: string } | null } = {
+        status: 'queued',
+        output: null,
+      };
+      for (let i = 0; i < 200 && !['succeeded', 'failed', 'dead'].includes(state.status); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        state = (await joinery.api('GET', `/v1/runs/${runId}`)).body as typeof state;
+      }
+      expect(state.status).toBe('succeeded');
+      expect(state.output).toMatchObject({ id: grace?.id, jobTitle: 'Commodore' });
+      expect(sandbox.count('PATCH', path)).toBe(before + 2);
+    });
+
+    it('lists the unified actions in GET /v1/connectors/{id}, with JSON Schemas from the Contact model', async () => {
+      interface Listed {
+        name: string;
+        readOnly: boolean;
+        idempotent?: boolean;
+        destructive?: boolean;
+        model?: unknown;
+        description: string;
+        input: Record<string, unknown>;
+        output: Record<string, unknown>;
+      }
+      const actionsOf = async (id: string) =>
+        ((await joinery.api('GET', `/v1/connectors/${id}`)).body as { actions: Listed[] }).actions;
+      const hubspotActions = await actionsOf('hubspot');
+      const unified = (name: string) => hubspotActions.find((action) => action.name === name);
+      expect(hubspotActions.map((action) => action.name)).toEqual(
+        expect.arrayContaining([
+          'create_contact',
+          'contacts.create',
+          'contacts.get',
+          'contacts.search',
+          'contacts.update',
+        ]),
+      );
+      expect(unified('contacts.update')).toMatchObject({
+        readOnly: false,
+        idempotent: true,
+        destructive: true,
+        model: { name: 'Contact', version: 1 },
+        input: {
+          $schema: 'https://json-schema.org/draft/2020-12/schema',
+          type: 'object',
+          required: ['id'],
+          additionalProperties: false,
+          properties: {
+            id: { type: 'string' },
+            lifecycleStage: {
+              anyOf: [{ enum: expect.arrayContaining(['customer']) as string[] }, { type: 'null' }],
+            },
+          },
+        },
+        output: { title: 'Contact', required: ['id'] },
+      });
+      expect(unified('contacts.update')?.input.properties).not.toHaveProperty('createdAt');
+      expect(unified('contacts.create')).toMatchObject({
+        readOnly: false,
+        idempotent: false,
+        destructive: false,
+      });
+      expect(unified('contacts.search')).toMatchObject({
+        readOnly: true,
+        output: { properties: { contacts: { type: 'array', items: { title: 'Contact' } } } },
+      });
+      // Salesforce needs LastName on create, and reads companyName through the Account only.
+      const salesforceCreate = (await actionsOf('salesforce')).find(
+        (action) => action.name === 'contacts.create',
+      );
+      expect(salesforceCreate?.input.required).toEqual(['lastName']);
+      expect(salesforceCreate?.description).toContain('Read-only on Salesforce: companyName.');
+      expect(
+        (await actionsOf('github')).some((action) => action.name.startsWith('contacts.')),
+      ).toBe(false);
+      const list = await joinery.api('GET', '/v1/connectors');
+      const summary = (list.body as { data: { id: string; actions: { name: string }[] }[] }).data;
+      expect(
+        summary.find((connector) => connector.id === 'salesforce')?.actions.map((a) => a.name),
+      ).toContain('contacts.update');
     });
   },
 );

@@ -19,6 +19,12 @@ export interface McpActionDescription {
   readOnly: boolean;
   method?: string | undefined;
   path?: string | undefined;
+  /**
+   * Declared by actions whose effect no HTTP method tells (unified actions such as
+   * `contacts.update`): a repeat has no further effect / existing data may be overwritten.
+   */
+  idempotent?: boolean | undefined;
+  destructive?: boolean | undefined;
   input: unknown;
   output: unknown;
 }

@@ -133,15 +133,25 @@ function describe(
   return `${action.description.trim()}\n\n${effect} Runs on ${where}${state}`;
 }
 
-/** MCP hints from what the action declares; unknown effects are assumed destructive (the spec's default). */
+/**
+ * MCP hints from what the action declares: read-only, else its declared effect (unified actions),
+ * else its HTTP method; unknown effects are assumed destructive (the spec's default).
+ */
 export function hints(
-  action: Pick<McpActionDescription, 'readOnly' | 'method'>,
+  action: Pick<McpActionDescription, 'readOnly' | 'method' | 'idempotent' | 'destructive'>,
 ): Omit<ToolAnnotations, 'title'> {
   if (action.readOnly)
     return {
       readOnlyHint: true,
       destructiveHint: false,
       idempotentHint: true,
+      openWorldHint: true,
+    };
+  if (action.idempotent !== undefined || action.destructive !== undefined)
+    return {
+      readOnlyHint: false,
+      destructiveHint: action.destructive ?? true,
+      idempotentHint: action.idempotent ?? false,
       openWorldHint: true,
     };
   switch (action.method) {
@@ -173,7 +183,8 @@ export function hints(
 }
 
 function humanize(name: string): string {
-  const words = name.replace(/_/g, ' ');
+  // `create_issue` → "Create issue"; a unified action's `contacts.update` → "Contacts update".
+  const words = name.replace(/[_.]/g, ' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 

@@ -44,12 +44,14 @@ function describedConnector(engine: Engine, id: string): McpConnectorDescription
   }
   let connector = byId.get(id);
   if (!connector) {
-    const view = describeConnector(engine.connectors.get(id));
+    const definition = engine.connectors.get(id);
+    const view = describeConnector(definition);
     connector = {
       id: view.id,
       name: view.name,
       description: view.description,
-      actions: view.actions,
+      // The unified actions (contacts.create, …) too, as GET /v1/connectors/{id} lists them.
+      actions: [...view.actions, ...engine.unified.describe(definition)],
     };
     byId.set(id, connector);
   }

@@ -125,6 +125,25 @@ describe('hints and schemas', () => {
     });
   });
 
+  it('take a declared effect over the default for code actions (unified actions)', () => {
+    // contacts.update: overwrites values, a repeat changes nothing more.
+    expect(hints({ readOnly: false, idempotent: true, destructive: true })).toMatchObject({
+      readOnlyHint: false,
+      destructiveHint: true,
+      idempotentHint: true,
+    });
+    // contacts.create: makes a new record, a repeat makes another.
+    expect(hints({ readOnly: false, idempotent: false, destructive: false })).toMatchObject({
+      destructiveHint: false,
+      idempotentHint: false,
+    });
+    // Read-only wins over anything declared.
+    expect(hints({ readOnly: true, idempotent: false, destructive: true })).toMatchObject({
+      readOnlyHint: true,
+      destructiveHint: false,
+    });
+  });
+
   it('spell nullable types and open objects portably', () => {
     expect(
       portableSchema({
