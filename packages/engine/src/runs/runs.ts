@@ -18,8 +18,18 @@ export const DEFAULT_MAX_ATTEMPTS = 8;
 /** The most executions a submission may ask for (`retry.maxAttempts`), as for a flow's action step. */
 export const MAX_ATTEMPTS_LIMIT = 50;
 
-export type RunStatus =
-  'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'dead';
+/** Every state a run can be in, in the order a run passes through them. */
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'waiting',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'dead',
+] as const;
+
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** States a run ends in: nothing executes it again (a dead or failed one only by a replay). */
 export const FINISHED_RUN_STATUSES = ['succeeded', 'failed', 'cancelled', 'dead'] as const;

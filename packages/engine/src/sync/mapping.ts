@@ -9,7 +9,7 @@ import {
 } from '@joinery/data';
 import type { ConnectorDefinition } from '../connector/types.js';
 import { JoineryError } from '../errors.js';
-import { mappedFields } from '../unified/unified-actions.js';
+import { mappedFields, mappingErrorDetails } from '../unified/unified-actions.js';
 import type { UnifiedObjectBinding } from '../unified/types.js';
 import { fillFields } from './paging.js';
 import type { SyncDefinition } from './types.js';
@@ -123,13 +123,7 @@ function payloadMapper(
         `${error.message}. ${connector.name} holds a value this connection's mapping cannot read: map it in ${IN_OVERRIDES}`,
         {
           path: `record.${error.field}`,
-          details: {
-            reason: error.reason,
-            recordRef: error.recordRef,
-            field: error.field,
-            mapping: error.mappingId,
-            ...(error.source === undefined ? {} : { source: error.source }),
-          },
+          details: mappingErrorDetails(error),
           cause: error,
         },
       );

@@ -250,15 +250,20 @@ function mappingFailure(error: MappingError, connector: ConnectorDefinition, dir
       : '';
   return new JoineryError('invalid_input', `${error.message}.${hint}`, {
     path: `${direction === 'export' ? 'input' : 'output'}.${error.field}`,
-    details: {
-      reason: error.reason,
-      recordRef: error.recordRef,
-      field: error.field,
-      mapping: error.mappingId,
-      ...(error.source === undefined ? {} : { source: error.source }),
-    },
+    details: mappingErrorDetails(error),
     cause: error,
   });
+}
+
+/** A mapping error's facts, as the `details` of the `invalid_input` error that reports it. */
+export function mappingErrorDetails(error: MappingError): Record<string, unknown> {
+  return {
+    reason: error.reason,
+    recordRef: error.recordRef,
+    field: error.field,
+    mapping: error.mappingId,
+    ...(error.source === undefined ? {} : { source: error.source }),
+  };
 }
 
 function invalidRecord(issues: ValidationIssue[], root: string, what: string): JoineryError {

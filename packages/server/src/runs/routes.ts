@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { JoineryError, type Engine, type FlowView } from '@joinery/engine';
+import { JoineryError, RUN_STATUSES, type Engine, type FlowView } from '@joinery/engine';
 import { errorBody } from '../schemas.js';
 import type { AppEnv } from '../app.js';
 
@@ -13,16 +13,6 @@ const errors = {
   401: json(errorBody, 'Missing or wrong secret key'),
   404: json(errorBody, 'Not found'),
 };
-
-const RUN_STATUSES = [
-  'queued',
-  'running',
-  'waiting',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'dead',
-] as const;
 
 export const runStep = z
   .object({
