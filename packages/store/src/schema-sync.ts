@@ -11,7 +11,6 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import { sql } from 'drizzle-orm';
 
 /** A sync run's failure, as the error envelope's fields. */
 export interface StoredSyncError {
@@ -148,17 +147,5 @@ export const records = pgTable(
   (t) => [
     primaryKey({ columns: [t.syncId, t.externalId] }),
     index('records_stream_idx').on(t.connectionId, t.model, t.changeSeq),
-    // Live records in the order of their email match key, for comparing two connections'
-    // Contacts page by page (`GET /v1/records/conflicts`). The expression is the engine's
-    // `matchKeySql('email')`, character for character, or the planner will not use it.
-    index('records_email_key_idx')
-      .on(
-        t.connectionId,
-        t.model,
-        sql.raw(
-          `(translate(btrim(payload #>> '{email}', E' \\t\\n\\r\\f\\x0b'), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') COLLATE "C")`,
-        ),
-      )
-      .where(sql`${t.deletedAt} IS NULL`),
   ],
 );

@@ -54,27 +54,4 @@ describe.each(['pglite', 'postgres'] as const)('the match key in SQL (%s)', (kin
     expect(() => matchKeySql("email' OR 1=1 --")).toThrow(/is not a field path/);
     expect(() => matchKeySql('custom.tier')).not.toThrow();
   });
-
-  it.runIf(kind === 'postgres')('uses records_email_key_idx for a page of email keys', async () => {
-    await store.db.execute(sql`
-        INSERT INTO records (sync_id, external_id, environment_id, connection_id, model, payload,
-          payload_hash, last_seen_run, last_changed_run, change_seq, added_seq)
-        SELECT 'sync_x', g::text, 'env_default', CASE WHEN g % 2 = 0 THEN 'conn_a' ELSE 'conn_b' END,
-          'Contact', jsonb_build_object('id', g::text, 'email', 'p' || g || '@example.com'),
-          'h', 'run', 'run', g, g
-        FROM generate_series(1, 5000) g`);
-    await store.db.execute(sql`ANALYZE records`);
-    const key = matchKeySql('email');
-    const plan = rowsOf<{ 'QUERY PLAN': string }>(
-      await store.db.execute(sql`
-          EXPLAIN SELECT connection_id, external_id, payload, ${key} AS k FROM records
-          WHERE environment_id = 'env_default' AND connection_id = 'conn_a' AND model = 'Contact'
-            AND deleted_at IS NULL AND ${key} <> '' AND ${key} > 'p2000'
-          ORDER BY ${key} LIMIT 101`),
-    )
-      .map((row) => row['QUERY PLAN'])
-      .join('\n');
-    expect(plan).toContain('records_email_key_idx');
-    expect(plan).not.toMatch(/Sort/);
-  });
 });

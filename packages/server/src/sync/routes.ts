@@ -270,7 +270,7 @@ function registerSyncedConflictRoute(app: OpenAPIHono<AppEnv>, engine: Engine): 
       summary:
         "Data-quality findings between two connections' synced records of one model: records on one side only, contradicting values, duplicate or missing keys (nothing is picked or changed)",
       description:
-        "Reads the stored records (both connections need a sync of the model), a page at a time in match-key order; pass `nextCursor` back until it is null. Each page holds whole keys, so its findings are final. Matching on `email` uses an index; other fields scan the two connections' records for each page. See docs/data.md.",
+        "Reads the stored records (both connections need a sync of the model), a page at a time in match-key order; pass `nextCursor` back until it is null. Each page holds whole keys, so its findings are final. Each page scans the two connections' records of the model: read large connections in large pages (`limit` up to 5000). See docs/syncs.md.",
       security,
       request: {
         query: z.object({

@@ -1,1 +1,0 @@
-CREATE INDEX "records_email_key_idx" ON "records" USING btree ("connection_id","model",(translate(btrim(payload #>> '{email}', E' \t\n\r\f\x0b'), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') COLLATE "C")) WHERE "records"."deleted_at" IS NULL;
