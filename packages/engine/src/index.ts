@@ -162,6 +162,8 @@ export { JobQueue, RUN_QUEUE } from './runs/job-queue.js';
 export { parseFlow } from './runs/flow-definition.js';
 export type { FlowDefinition, FlowStep, FlowTrigger } from './runs/flow-definition.js';
 export { Syncs, SYNC_RUN_STATUSES, parseFrequency } from './sync/syncs.js';
+export { readConflictPage, matchKeySql } from './sync/conflicts.js';
+export type { ConflictPage, ConflictQuery, ConflictCursor } from './sync/conflicts.js';
 export type {
   ChangeView,
   SyncEvent,

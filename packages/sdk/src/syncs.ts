@@ -103,7 +103,7 @@ export interface ConflictsParams {
   fields?: readonly string[];
   nullIsContradiction?: boolean;
   cursor?: string;
-  /** Records per side per page (default 500, at most 5,000). */
+  /** Records per page, both connections together (default and at most 5,000). */
   limit?: number;
 }
 

@@ -16,18 +16,19 @@ import { JoineryError } from '../errors.js';
 /** A dotted path into the unified record (`email`, `custom.tier`): letters, digits, `_`. */
 const FIELD_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
-/** Records of one key read at most; more are reported as one duplicate_key finding of these. */
+/** Records of one key read at most (both sides); a key with more is compared on these. */
 export const MAX_RECORDS_PER_KEY = 10_000;
 
 /**
  * The match key in SQL, the same function as `matchKey` in `@joinery/data`: surrounding ASCII
- * whitespace trimmed, ASCII letters lowered, in byte order (`COLLATE "C"`), whatever the
- * database's locale. The path is written inline, checked against FIELD_PATH.
+ * whitespace trimmed and ASCII letters lowered (`lower` under the "C" collation folds A–Z only,
+ * whatever the database's locale), compared in byte order. The path is written inline, checked
+ * against FIELD_PATH.
  *
  * No index serves it: an index on the email key made a 1,000,000-record sync 24 % slower on
  * PGlite (`npm run bench:sync`: 15.7k against 20.5k records/s) for a comparison that is run now
- * and then. Each page therefore scans both connections' live records of the model and keeps the
- * `limit` lowest keys past the cursor (a top-N sort, memory bounded by `limit`).
+ * and then. Each page scans the two connections' live records of the model once and keeps the
+ * `limit` lowest keys past the cursor (a top-N sort: memory bounded by `limit`).
  */
 export function matchKeySql(field: string): SQL {
   if (!FIELD_PATH.test(field))
@@ -37,9 +38,7 @@ export function matchKeySql(field: string): SQL {
       { path: 'matchOn' },
     );
   const path = `{${field.split('.').join(',')}}`;
-  return sql.raw(
-    `(translate(btrim(payload #>> '${path}', E' \\t\\n\\r\\f\\x0b'), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') COLLATE "C")`,
-  );
+  return sql.raw(`lower(btrim(payload #>> '${path}', E' \\t\\n\\r\\f\\x0b') COLLATE "C")`);
 }
 
 export interface ConflictQuery {
@@ -50,7 +49,7 @@ export interface ConflictQuery {
   matchOn: string;
   fields?: readonly string[];
   nullIsContradiction?: boolean;
-  /** Records per side to read for one page (whole keys are then completed). */
+  /** Records to read for one page, both sides together (the last key is then completed). */
   limit: number;
   cursor: ConflictCursor | null;
 }
@@ -93,9 +92,9 @@ export async function readConflictPage(
   return keyedPage(db, query, key, cursor?.phase === 'key' ? cursor.key : null);
 }
 
-/** Live records of one side (`side` = a connection id) of the query's model. */
-function live(query: ConflictQuery, connectionId: string): SQL {
-  return sql`environment_id = ${query.environmentId} AND connection_id = ${connectionId}
+/** Live records of both sides, of the query's model. */
+function live(query: ConflictQuery): SQL {
+  return sql`environment_id = ${query.environmentId} AND connection_id IN (${query.a}, ${query.b})
     AND model = ${query.model} AND deleted_at IS NULL`;
 }
 
@@ -113,9 +112,7 @@ async function keylessPage(
   const rows = rowsOf(
     await db.execute(sql`
       SELECT connection_id, external_id, payload, NULL AS k FROM records
-      WHERE environment_id = ${query.environmentId} AND connection_id IN (${query.a}, ${query.b})
-        AND model = ${query.model} AND deleted_at IS NULL
-        AND coalesce(${key}, '') = ''${from}
+      WHERE ${live(query)} AND coalesce(${key}, '') = ''${from}
       ORDER BY connection_id COLLATE "C", external_id COLLATE "C"
       LIMIT ${query.limit + 1}`),
   );
@@ -134,9 +131,10 @@ async function keylessPage(
 }
 
 /**
- * Up to `limit` records per side with keys after `after`, completed so that the last key holds
- * all its records. Each side is read by its own ordered query, and the page ends at the smaller
- * of the two sides' last keys when a side was cut short.
+ * The `limit` records of both sides with the lowest keys after `after`, and every other record of
+ * the last key among them, so the page holds whole keys. One scan computes each record's key
+ * once (`OFFSET 0` keeps the subquery, so the key is not recomputed for the filter and the
+ * sort); a second, for the last key alone, only when its records run past the cut.
  */
 async function keyedPage(
   db: Pick<Database, 'execute'>,
@@ -144,41 +142,33 @@ async function keyedPage(
   key: SQL,
   after: string | null,
 ): Promise<ConflictPage> {
-  const from = after === null || after === '' ? sql`` : sql` AND ${key} > ${after}`;
-  const side = async (connectionId: string) =>
-    rowsOf(
-      await db.execute(sql`
-        SELECT connection_id, external_id, payload, ${key} AS k FROM records
-        WHERE ${live(query, connectionId)} AND ${key} <> ''${from}
-        ORDER BY ${key}
-        LIMIT ${query.limit + 1}`),
-    );
-  const [a, b] = [await side(query.a), await side(query.b)];
-  // A side read in full bounds nothing; a side cut short bounds the page at its last whole key.
-  const bounds = [a, b]
-    .filter((rows) => rows.length > query.limit)
-    .map((rows) => (rows[query.limit - 1] as Row).k as string);
-  if (bounds.length === 0) {
-    const sides = split(query, [...a, ...b]);
+  const keyed = (condition: SQL, limit: number) =>
+    db.execute(sql`
+      SELECT * FROM (
+        SELECT connection_id, external_id, payload, ${key} AS k FROM records WHERE ${live(query)}
+        OFFSET 0
+      ) s
+      WHERE ${condition}
+      ORDER BY k
+      LIMIT ${limit}`);
+  // Every key is greater than '': the first page starts there, and records without one stay out.
+  const rows = rowsOf(await keyed(sql`k > ${after ?? ''}`, query.limit + 1));
+  if (rows.length <= query.limit) {
+    const sides = split(query, rows);
     return {
       findings: compare(query, sides),
       compared: { a: sides.a.length, b: sides.b.length },
       next: null,
     };
   }
-  const end = bounds.reduce((low, k) => (k < low ? k : low));
-  // Everything up to `end`, read again in full for the last key (a key's records may run past
-  // the limit), in one statement per side.
-  const upTo = async (connectionId: string) =>
-    rowsOf(
-      await db.execute(sql`
-        SELECT connection_id, external_id, payload, ${key} AS k FROM records
-        WHERE ${live(query, connectionId)} AND ${key} <> ''${from} AND ${key} <= ${end}
-        ORDER BY ${key}
-        LIMIT ${query.limit + MAX_RECORDS_PER_KEY}`),
-    );
-  const rows = [...(await upTo(query.a)), ...(await upTo(query.b))];
-  const sides = split(query, rows);
+  const end = (rows[query.limit - 1] as Row).k as string;
+  let page = rows.slice(0, query.limit);
+  if ((rows[query.limit] as Row).k === end) {
+    // The last key's records run past the cut: read all of them (up to a bound).
+    page = page.filter((row) => row.k !== end);
+    page.push(...rowsOf(await keyed(sql`k = ${end}`, MAX_RECORDS_PER_KEY)));
+  }
+  const sides = split(query, page);
   return {
     findings: compare(query, sides),
     compared: { a: sides.a.length, b: sides.b.length },

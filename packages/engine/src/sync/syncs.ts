@@ -341,7 +341,8 @@ export class Syncs {
    * Data-quality findings between two connections' synced records of one model (records on one
    * side only, contradicting values, duplicate or missing keys), from the stored records rather
    * than live calls, a page at a time in match-key order: see `readConflictPage`. Nothing is
-   * picked or changed. `limit` is records per side per page (default 500, at most 5,000).
+   * picked or changed. `limit` is records per page, both sides together (default and at most
+   * 5,000).
    */
   async conflicts(
     scope: Scope,
@@ -376,7 +377,8 @@ export class Syncs {
       ...(query.nullIsContradiction === undefined
         ? {}
         : { nullIsContradiction: query.nullIsContradiction }),
-      limit: pageLimit(query.limit, 500, 5000),
+      // Large by default: each page scans both connections once, so fewer pages cost less.
+      limit: pageLimit(query.limit, 5000, 5000),
       cursor: decodeConflictCursor(query.cursor),
     });
     return {

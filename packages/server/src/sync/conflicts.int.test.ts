@@ -125,7 +125,7 @@ describe.each(BACKENDS)("conflicts between two connections' synced records (%s)"
     expect(whole.pages).toBe(2); // the key-less records, then every key
     expect(asSet(whole.findings)).toEqual(expected);
 
-    // One record per side per page: keys are never split, so nothing is reported missing that
+    // One record per page: keys are never split, so nothing is reported missing that
     // the other side holds on the next page.
     const small = await readAll({ limit: '1' });
     expect(small.pages).toBeGreaterThan(5);

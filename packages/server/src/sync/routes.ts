@@ -270,7 +270,7 @@ function registerSyncedConflictRoute(app: OpenAPIHono<AppEnv>, engine: Engine): 
       summary:
         "Data-quality findings between two connections' synced records of one model: records on one side only, contradicting values, duplicate or missing keys (nothing is picked or changed)",
       description:
-        "Reads the stored records (both connections need a sync of the model), a page at a time in match-key order; pass `nextCursor` back until it is null. Each page holds whole keys, so its findings are final. Each page scans the two connections' records of the model: read large connections in large pages (`limit` up to 5000). See docs/syncs.md.",
+        "Reads the stored records (both connections need a sync of the model), a page at a time in match-key order; pass `nextCursor` back until it is null. Each page holds whole keys, so its findings are final. Each page scans the two connections' records of the model once: read large connections in large pages (`limit` up to 5000). See docs/syncs.md.",
       security,
       request: {
         query: z.object({
@@ -290,7 +290,9 @@ function registerSyncedConflictRoute(app: OpenAPIHono<AppEnv>, engine: Engine): 
             .min(1)
             .max(5000)
             .optional()
-            .openapi({ description: 'Records per side per page (default 500)' }),
+            .openapi({
+              description: 'Records per page, both connections together (default and at most 5000)',
+            }),
         }),
       },
       responses: {
