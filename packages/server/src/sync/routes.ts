@@ -284,15 +284,9 @@ function registerSyncedConflictRoute(app: OpenAPIHono<AppEnv>, engine: Engine): 
             .openapi({ description: 'Fields to compare, comma-separated (default: all shared)' }),
           nullIsContradiction: z.enum(['true', 'false']).optional(),
           cursor: z.string().optional(),
-          limit: z.coerce
-            .number()
-            .int()
-            .min(1)
-            .max(5000)
-            .optional()
-            .openapi({
-              description: 'Records per page, both connections together (default and at most 5000)',
-            }),
+          limit: z.coerce.number().int().min(1).max(5000).optional().openapi({
+            description: 'Records per page, both connections together (default and at most 5000)',
+          }),
         }),
       },
       responses: {
