@@ -513,3 +513,19 @@ describe('records', () => {
     ]);
   });
 });
+
+describe('syncs.update', () => {
+  it('sends PATCH /v1/syncs/{id} with the frequencies, null included', async () => {
+    const { client, requests } = await clientFor(() => ({
+      json: { id: 'sync_1', fullFrequencySeconds: null, fullRunDueAt: null },
+    }));
+    const updated = await client.syncs.update('sync_1', { frequency: '15m', fullFrequency: null });
+    expect(updated).toMatchObject({ id: 'sync_1', fullFrequencySeconds: null });
+    expect(requests.map((r) => [r.method, r.path, JSON.parse(r.body) as unknown])).toEqual([
+      ['PATCH', '/v1/syncs/sync_1', { frequency: '15m', fullFrequency: null }],
+    ]);
+    await expect(client.syncs.update('', { fullFrequency: '1d' })).rejects.toThrow(
+      /^id is empty: pass a sync id/,
+    );
+  });
+});

@@ -32,6 +32,7 @@ export type {
   RecordsApi,
   Sync,
   SyncInput,
+  SyncUpdate,
   SyncRun,
   SyncRunStatus,
   SyncsApi,

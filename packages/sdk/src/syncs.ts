@@ -28,6 +28,15 @@ export interface Sync {
   name: string;
   model: string;
   frequencySeconds: number;
+  /** How often a scheduled run is full (deletion detection); null = only when asked for. */
+  fullFrequencySeconds: number | null;
+  /** When the latest full run that succeeded ended. */
+  lastFullRunAt: string | null;
+  /**
+   * From when scheduled runs are full: `lastFullRunAt` plus the full frequency (the creation time
+   * before any full run succeeded); null without a full frequency.
+   */
+  fullRunDueAt: string | null;
   enabled: boolean;
   checkpoint: string | null;
   nextRunAt: string | null;
@@ -42,6 +51,19 @@ export interface SyncInput {
   sync: string;
   /** `30s`, `15m`, `1h`, `1d` or whole seconds; the sync's default when absent. */
   frequency?: string | number;
+  /**
+   * How often a scheduled run is full, which detects deletions: `12h`, `1d`, `7d` or whole
+   * seconds, 1 hour to 90 days. Absent: only the first run and runs asked for are full.
+   */
+  fullFrequency?: string | number;
+}
+
+/** What `syncs.update` changes; at least one. */
+export interface SyncUpdate {
+  /** `30s`, `15m`, `1h`, `1d` or whole seconds (10 s to 30 days). */
+  frequency?: string | number;
+  /** 1 hour to 90 days; null stops scheduled full runs. */
+  fullFrequency?: string | number | null;
 }
 
 export interface RecordChange<R = unknown> {
@@ -66,6 +88,8 @@ export interface ChangesParams {
 
 export interface SyncsApi {
   create(body: SyncInput, options?: CallOptions): Promise<Sync>;
+  /** Changes how often it runs and how often its scheduled run is full (`PATCH /v1/syncs/{id}`). */
+  update(id: string, body: SyncUpdate, options?: CallOptions): Promise<Sync>;
   list(params?: { connection?: string }, options?: CallOptions): Promise<Sync[]>;
   /** The sync with its latest run's progress. */
   get(id: string, options?: CallOptions): Promise<Sync>;
@@ -133,6 +157,9 @@ export function syncApis(calls: Calls): { syncs: SyncsApi; records: RecordsApi }
     syncs: {
       async create(body, call) {
         return calls.json<Sync>({ method: 'POST', path: '/v1/syncs', json: body }, call);
+      },
+      async update(id, body, call) {
+        return calls.json<Sync>({ method: 'PATCH', path: syncPath(id), json: body }, call);
       },
       async list(params = {}, call) {
         return calls.list<Sync>(

@@ -58,6 +58,13 @@ export const syncs = pgTable(
     name: text('name').notNull(),
     model: text('model').notNull(),
     frequencySeconds: integer('frequency_seconds').notNull(),
+    /**
+     * How often a scheduled run is full (deletion detection) rather than incremental; null = only
+     * the first run and runs asked for (`{"full": true}`) are full.
+     */
+    fullFrequencySeconds: integer('full_frequency_seconds'),
+    /** When the latest full run that succeeded ended; the full frequency counts from it. */
+    lastFullRunAt: timestamp('last_full_run_at', { withTimezone: true }),
     enabled: boolean('enabled').notNull().default(true),
     /** The newest cursor value (e.g. last-modified time) a completed run stored; null before the first. */
     checkpoint: text('checkpoint'),

@@ -27,6 +27,9 @@ const sync = (latestRun: SyncRun | null): Sync => ({
   name: 'contacts',
   model: 'Contact',
   frequencySeconds: 900,
+  fullFrequencySeconds: null,
+  lastFullRunAt: null,
+  fullRunDueAt: null,
   enabled: true,
   checkpoint: null,
   nextRunAt: '2026-01-01T00:15:00.000Z',
@@ -60,12 +63,23 @@ describe('joinery syncs', () => {
         }),
       ),
       id: 'sync_2',
+      fullFrequencySeconds: 86_400,
+      lastFullRunAt: '2026-01-01T00:00:00.000Z',
+      fullRunDueAt: '2026-01-02T00:00:00.000Z',
     };
     const { env } = await serve(() => ({ json: { data: [sync(run()), failed] } }));
     const { code, stdout } = await cli(['syncs'], { env });
     expect(code).toBe(0);
-    expect(stdout.split('\n')[0]).toMatch(/^ID\s+CONNECTION\s+SYNC\s+MODEL\s+EVERY\s+LAST RUN/);
-    expect(stdout).toMatch(/^sync_1\s+conn_1\s+contacts\s+Contact\s+15m\s+incremental running/m);
+    expect(stdout.split('\n')[0]).toMatch(
+      /^ID\s+CONNECTION\s+SYNC\s+MODEL\s+EVERY\s+FULL RUN\s+LAST RUN/,
+    );
+    expect(stdout).toMatch(
+      /^sync_1\s+conn_1\s+contacts\s+Contact\s+15m\s+-\s+incremental running/m,
+    );
+    // Its scheduled run is full once a day: from when the next is due.
+    expect(stdout).toMatch(
+      /^sync_2\s+conn_1\s+contacts\s+Contact\s+15m\s+1d, due 2026-01-02T00:00:00\.000Z\s+incremental failed/m,
+    );
     expect(stdout).toContain('sync_1  incremental run srun_1: 4,200 of 10,000 records');
     expect(stdout).toContain('sync_2  failed: provider_unavailable: HubSpot answered 503');
   });

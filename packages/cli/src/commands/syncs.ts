@@ -16,7 +16,9 @@ const spec = {
   usage:
     'joinery syncs [--connection ID] [--follow] [--json] [--url URL]\n       joinery syncs --run ID [--full] [--url URL]',
   description: [
-    'Lists every sync with its latest run. A running run shows a progress bar when stdout is a',
+    'Lists every sync with its latest run, how often it runs (EVERY) and how often its scheduled',
+    'run is full (FULL RUN: the full frequency, and from when the next is due; - for none).',
+    'A running run shows a progress bar when stdout is a',
     'terminal (a plain line otherwise): records stored so far, of how many when the provider says,',
     'pages and records per second. --follow keeps refreshing every second until Ctrl-C.',
     '--run ID starts a run now (resuming an interrupted one); add --full for a full run, which',
@@ -107,9 +109,20 @@ function isTty(io: CliIo): boolean {
 function render(syncs: readonly Sync[], tty: boolean, json: boolean): string {
   if (json) return `${JSON.stringify(syncs)}\n`;
   if (syncs.length === 0)
-    return 'No syncs. Create one with POST /v1/syncs {"connection", "sync", "frequency"}.\n';
+    return 'No syncs. Create one with POST /v1/syncs {"connection", "sync", "frequency", "fullFrequency"}.\n';
   const table = renderTable(
-    ['ID', 'CONNECTION', 'SYNC', 'MODEL', 'EVERY', 'LAST RUN', 'RECORDS', 'CHANGES', 'NEXT RUN'],
+    [
+      'ID',
+      'CONNECTION',
+      'SYNC',
+      'MODEL',
+      'EVERY',
+      'FULL RUN',
+      'LAST RUN',
+      'RECORDS',
+      'CHANGES',
+      'NEXT RUN',
+    ],
     syncs.map((sync) => {
       const run = sync.latestRun;
       return [
@@ -118,6 +131,7 @@ function render(syncs: readonly Sync[], tty: boolean, json: boolean): string {
         sync.name,
         sync.model,
         every(sync.frequencySeconds),
+        fullRun(sync),
         run ? runLabel(run) : 'never run',
         run ? run.records.seen.toLocaleString('en-US') : '-',
         run ? `+${run.records.added} ~${run.records.updated} -${run.records.deleted}` : '-',
@@ -142,6 +156,12 @@ function render(syncs: readonly Sync[], tty: boolean, json: boolean): string {
     }),
   ];
   return extra.length === 0 ? table : `${table}\n${extra.join('')}`;
+}
+
+/** `1d, due 2026-01-02T00:00:00.000Z`, or `-` when scheduled runs are never full. */
+function fullRun(sync: Sync): string {
+  if (sync.fullFrequencySeconds === null) return '-';
+  return `${every(sync.fullFrequencySeconds)}, due ${sync.fullRunDueAt ?? '-'}`;
 }
 
 function runLabel(run: SyncRun): string {

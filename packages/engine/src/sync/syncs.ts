@@ -54,6 +54,15 @@ export interface SyncView {
   name: string;
   model: string;
   frequencySeconds: number;
+  /** How often a scheduled run is full (deletion detection); null = only when asked for. */
+  fullFrequencySeconds: number | null;
+  /** When the latest full run that succeeded ended. */
+  lastFullRunAt: string | null;
+  /**
+   * From when the scheduler's runs are full: the latest succeeded full run's end plus the full
+   * frequency (the creation time before any full run succeeded); null without a full frequency.
+   */
+  fullRunDueAt: string | null;
   enabled: boolean;
   /** The newest modification time a completed run stored: where the next incremental run starts. */
   checkpoint: string | null;
@@ -105,12 +114,41 @@ export type EventWriter = Pick<Database, 'insert' | 'select' | 'update'>;
 type SyncRow = typeof syncs.$inferSelect;
 type RunRow = typeof syncRuns.$inferSelect;
 
-const MIN_FREQUENCY_SECONDS = 10;
-const MAX_FREQUENCY_SECONDS = 30 * 86_400;
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
-/** `30s`, `15m`, `1h`, `1d`, or a number of seconds. */
-export function parseFrequency(value: string | number): number {
+/** What a frequency may be, and the field an error names. */
+export interface FrequencyBounds {
+  field: string;
+  minSeconds: number;
+  maxSeconds: number;
+  /** The bounds as people say them, for the error message. */
+  range: string;
+}
+
+/** A sync's run frequency: from 10 s to 30 days. */
+export const RUN_FREQUENCY: FrequencyBounds = {
+  field: 'frequency',
+  minSeconds: 10,
+  maxSeconds: 30 * 86_400,
+  range: 'from 10 seconds to 30 days',
+};
+
+/**
+ * How often a sync's scheduled run is full: from 1 hour (a full run reads every record, so more
+ * often would make most runs full) to 90 days.
+ */
+export const FULL_RUN_FREQUENCY: FrequencyBounds = {
+  field: 'fullFrequency',
+  minSeconds: 3600,
+  maxSeconds: 90 * 86_400,
+  range: 'from 1 hour to 90 days',
+};
+
+/** `30s`, `15m`, `1h`, `1d`, or a number of seconds, within `bounds` (a run frequency's by default). */
+export function parseFrequency(
+  value: string | number,
+  bounds: FrequencyBounds = RUN_FREQUENCY,
+): number {
   const match = typeof value === 'number' ? null : /^(\d+)\s*([smhd])$/.exec(value.trim());
   const seconds =
     typeof value === 'number'
@@ -118,17 +156,27 @@ export function parseFrequency(value: string | number): number {
       : match
         ? Number(match[1]) * (UNITS[match[2] as string] ?? 1)
         : Number.NaN;
-  if (
-    !Number.isInteger(seconds) ||
-    seconds < MIN_FREQUENCY_SECONDS ||
-    seconds > MAX_FREQUENCY_SECONDS
-  )
+  if (!Number.isInteger(seconds) || seconds < bounds.minSeconds || seconds > bounds.maxSeconds)
     throw new JoineryError(
       'invalid_input',
-      `frequency must be a duration like "30s", "15m", "1h" or "1d" (or whole seconds), from ${MIN_FREQUENCY_SECONDS} seconds to 30 days; got ${JSON.stringify(value)}`,
-      { path: 'body.frequency' },
+      `${bounds.field} must be a duration like "30s", "15m", "1h" or "1d" (or whole seconds), ${bounds.range}; got ${JSON.stringify(value)}`,
+      { path: `body.${bounds.field}` },
     );
   return seconds;
+}
+
+/**
+ * Whether a sync's next scheduled run is full: it has a full frequency and no full run succeeded
+ * within it. A full run that failed or was interrupted does not count, so the pending full run is
+ * still due (and resumes) until one succeeds.
+ */
+export function fullRunDue(
+  sync: { fullFrequencySeconds: number | null; lastFullRunAt: Date | null },
+  at: Date,
+): boolean {
+  if (sync.fullFrequencySeconds === null) return false;
+  if (sync.lastFullRunAt === null) return true;
+  return sync.lastFullRunAt.getTime() + sync.fullFrequencySeconds * 1000 <= at.getTime();
 }
 
 function runView(row: RunRow): SyncRunView {
@@ -215,7 +263,13 @@ export class Syncs {
 
   async create(
     scope: Scope,
-    input: { connectionId: string; sync: string; frequency?: string | number },
+    input: {
+      connectionId: string;
+      sync: string;
+      frequency?: string | number;
+      /** How often a scheduled run is full; absent = only the first and those asked for. */
+      fullFrequency?: string | number;
+    },
   ): Promise<SyncView> {
     const context = await this.#connections.context(scope, input.connectionId);
     const definition = findSync(context.connector.syncs, input.sync, context.connector.id);
@@ -223,6 +277,10 @@ export class Syncs {
       input.frequency === undefined
         ? (definition.defaultFrequencySeconds ?? 3600)
         : parseFrequency(input.frequency);
+    const fullFrequencySeconds =
+      input.fullFrequency === undefined
+        ? null
+        : parseFrequency(input.fullFrequency, FULL_RUN_FREQUENCY);
     const id = newId('sync');
     const inserted = await this.#db
       .insert(syncs)
@@ -233,6 +291,7 @@ export class Syncs {
         name: definition.name,
         model: definition.model,
         frequencySeconds,
+        fullFrequencySeconds,
         nextRunAt: new Date(),
       })
       .onConflictDoNothing()
@@ -242,6 +301,45 @@ export class Syncs {
         'conflict',
         `connection ${input.connectionId} already has a sync of ${definition.model} records; GET /v1/syncs?connection=${input.connectionId} shows it`,
       );
+    return this.get(scope, id);
+  }
+
+  /**
+   * Changes how often a sync runs and how often its scheduled run is full (`fullFrequency: null`
+   * stops scheduled full runs). A shorter frequency brings the next run forward to one frequency
+   * from now at the latest; a running run is not affected.
+   */
+  async update(
+    scope: Scope,
+    id: string,
+    input: { frequency?: string | number; fullFrequency?: string | number | null },
+  ): Promise<SyncView> {
+    if (input.frequency === undefined && input.fullFrequency === undefined)
+      throw new JoineryError(
+        'invalid_input',
+        'nothing to change: send frequency (e.g. "15m") and/or fullFrequency (e.g. "1d", or null for none)',
+        { path: 'body' },
+      );
+    const frequencySeconds =
+      input.frequency === undefined ? undefined : parseFrequency(input.frequency);
+    const fullFrequencySeconds =
+      input.fullFrequency === undefined || input.fullFrequency === null
+        ? input.fullFrequency
+        : parseFrequency(input.fullFrequency, FULL_RUN_FREQUENCY);
+    await this.#row(scope, id);
+    await this.#db
+      .update(syncs)
+      .set({
+        updatedAt: new Date(),
+        ...(frequencySeconds === undefined
+          ? {}
+          : {
+              frequencySeconds,
+              nextRunAt: sql`LEAST(${syncs.nextRunAt}, now() + make_interval(secs => ${frequencySeconds}))`,
+            }),
+        ...(fullFrequencySeconds === undefined ? {} : { fullFrequencySeconds }),
+      })
+      .where(and(eq(syncs.id, id), eq(syncs.environmentId, scope.environmentId)));
     return this.get(scope, id);
   }
 
@@ -410,16 +508,20 @@ export class Syncs {
     tick();
   }
 
-  /** One scheduler pass; public so tests can drive it. Returns when the due runs have started. */
-  async tick(): Promise<void> {
+  /**
+   * One scheduler pass; public so tests can drive it. Returns when the due runs have started.
+   * `at` makes the pass decide as at that time — which syncs are due, and whether their full run
+   * is — so a test can see what the scheduler does hours or days from now; the database's clock
+   * otherwise.
+   */
+  async tick(at?: Date): Promise<void> {
     await this.#recoverStale();
+    const now = at === undefined ? sql`now()` : sql`${at.toISOString()}::timestamptz`;
     const claimed = await this.#db.transaction(async (tx) => {
       const due = await tx
         .select({ id: syncs.id })
         .from(syncs)
-        .where(
-          and(eq(syncs.enabled, true), eq(syncs.state, 'idle'), lt(syncs.nextRunAt, sql`now()`)),
-        )
+        .where(and(eq(syncs.enabled, true), eq(syncs.state, 'idle'), lt(syncs.nextRunAt, now)))
         .orderBy(syncs.nextRunAt)
         .limit(this.#maxStartsPerTick)
         .for('update', { skipLocked: true });
@@ -428,7 +530,7 @@ export class Syncs {
       return tx
         .update(syncs)
         .set({
-          nextRunAt: sql`now() + make_interval(secs => ${syncs.frequencySeconds})`,
+          nextRunAt: sql`${now} + make_interval(secs => ${syncs.frequencySeconds})`,
         })
         .where(
           inArray(
@@ -440,7 +542,7 @@ export class Syncs {
     });
     for (const row of claimed) {
       try {
-        await this.#start(row, {});
+        await this.#start(row, { scheduledAt: at ?? new Date() });
       } catch (error) {
         // Already running elsewhere, or its connection is gone: recorded, the tick goes on.
         this.#logger.warn(
@@ -489,7 +591,11 @@ export class Syncs {
     }
   }
 
-  async #start(row: SyncRow, options: { full?: boolean }): Promise<RunRow> {
+  /**
+   * `full` asks for a kind (resuming a stopped run of that kind); `scheduledAt` is the scheduler's
+   * start, full when the sync's full run is due then (see `fullRunDue`), the next run otherwise.
+   */
+  async #start(row: SyncRow, options: { full?: boolean; scheduledAt?: Date }): Promise<RunRow> {
     if (this.#closed) throw new JoineryError('internal', 'Joinery is shutting down');
     const scope = { environmentId: row.environmentId };
     const context = await this.#connections.context(scope, row.connectionId);
@@ -521,8 +627,13 @@ export class Syncs {
           .where(eq(syncRuns.id, latest.id));
         latest.status = 'interrupted';
       }
-      const wantKind =
-        options.full === undefined ? undefined : options.full ? 'full' : 'incremental';
+      // Decided on the locked row, so a full run that just succeeded elsewhere counts.
+      const full =
+        options.full ??
+        (options.scheduledAt !== undefined && fullRunDue(sync, options.scheduledAt)
+          ? true
+          : undefined);
+      const wantKind = full === undefined ? undefined : full ? 'full' : 'incremental';
       let run: RunRow;
       if (
         latest &&
@@ -714,6 +825,10 @@ export class Syncs {
             status === 'interrupted'
               ? new Date()
               : sql`now() + make_interval(secs => ${syncs.frequencySeconds})`,
+          // Only a full run that succeeded resets the full frequency's clock.
+          ...(status === 'succeeded' && run.kind === 'full'
+            ? { lastFullRunAt: run.finishedAt }
+            : {}),
           ...(status === 'succeeded' && checkpoint !== null
             ? {
                 checkpoint: sql`CASE WHEN ${syncs.checkpoint} IS NULL OR ${syncs.checkpoint}::timestamptz < ${checkpoint}::timestamptz THEN ${checkpoint} ELSE ${syncs.checkpoint} END`,
@@ -804,6 +919,9 @@ function syncView(row: SyncRow, latest: RunRow | null): SyncView {
     name: row.name,
     model: row.model,
     frequencySeconds: row.frequencySeconds,
+    fullFrequencySeconds: row.fullFrequencySeconds,
+    lastFullRunAt: row.lastFullRunAt?.toISOString() ?? null,
+    fullRunDueAt: fullRunDueAt(row)?.toISOString() ?? null,
     enabled: row.enabled,
     checkpoint: row.checkpoint,
     nextRunAt: row.nextRunAt?.toISOString() ?? null,
@@ -811,6 +929,13 @@ function syncView(row: SyncRow, latest: RunRow | null): SyncView {
     createdAt: row.createdAt.toISOString(),
     latestRun: latest ? runView(latest) : null,
   };
+}
+
+/** See `SyncView.fullRunDueAt`. */
+function fullRunDueAt(row: SyncRow): Date | null {
+  if (row.fullFrequencySeconds === null) return null;
+  if (row.lastFullRunAt === null) return row.createdAt;
+  return new Date(row.lastFullRunAt.getTime() + row.fullFrequencySeconds * 1000);
 }
 
 export function findSync(

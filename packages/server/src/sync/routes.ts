@@ -50,6 +50,18 @@ export const sync = z
     name: z.string(),
     model: z.string(),
     frequencySeconds: z.number().int(),
+    fullFrequencySeconds: z.number().int().nullable().openapi({
+      description:
+        'How often a scheduled run is full (deletion detection); null = only the first run and runs asked for',
+    }),
+    lastFullRunAt: z
+      .string()
+      .nullable()
+      .openapi({ description: 'When the latest full run that succeeded ended' }),
+    fullRunDueAt: z.string().nullable().openapi({
+      description:
+        'From when scheduled runs are full: `lastFullRunAt` plus the full frequency (the creation time before any full run succeeded); null without a full frequency',
+    }),
     enabled: z.boolean(),
     checkpoint: z.string().nullable(),
     nextRunAt: z.string().nullable(),
@@ -59,12 +71,32 @@ export const sync = z
   })
   .openapi('Sync');
 
+const frequency = z.union([z.string(), z.number().int()]).openapi({
+  description: '`30s`, `15m`, `1h`, `1d` or whole seconds (10 s to 30 days)',
+});
+const fullFrequency = z.union([z.string(), z.number().int()]).openapi({
+  description:
+    'How often a scheduled run is full, which detects deletions: `12h`, `1d`, `7d` or whole seconds (1 hour to 90 days)',
+});
+
 const syncBody = z.object({
   connection: z.string().min(1),
   sync: z.string().min(1).openapi({ description: "The connector's sync name, e.g. `contacts`" }),
-  frequency: z.union([z.string(), z.number().int()]).optional().openapi({
+  frequency: frequency.optional().openapi({
     description:
       '`30s`, `15m`, `1h`, `1d` or whole seconds (10 s to 30 days); the sync’s default otherwise',
+  }),
+  fullFrequency: fullFrequency.optional().openapi({
+    description:
+      'How often a scheduled run is full, which detects deletions (1 hour to 90 days); absent = only the first run and runs asked for with `{"full": true}`',
+  }),
+});
+
+const syncUpdate = z.object({
+  frequency: frequency.optional(),
+  fullFrequency: fullFrequency.nullable().optional().openapi({
+    description:
+      'How often a scheduled run is full (1 hour to 90 days); null stops scheduled full runs',
   }),
 });
 
@@ -77,7 +109,8 @@ const change = z.object({
 const idParam = z.object({ id: z.string() });
 
 /**
- * `/v1/syncs` (create, list, read with the latest run's progress, trigger a run) and
+ * `/v1/syncs` (create, change frequencies, list, read with the latest run's progress, trigger a
+ * run) and
  * `GET /v1/records` (the change stream). See docs/syncs.md.
  */
 export function registerSyncRoutes(app: OpenAPIHono<AppEnv>, engine: Engine): void {
@@ -102,8 +135,38 @@ export function registerSyncRoutes(app: OpenAPIHono<AppEnv>, engine: Engine): vo
         connectionId: body.connection,
         sync: body.sync,
         ...(body.frequency !== undefined ? { frequency: body.frequency } : {}),
+        ...(body.fullFrequency !== undefined ? { fullFrequency: body.fullFrequency } : {}),
       });
       return c.json(created, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/v1/syncs/{id}',
+      summary: 'Change how often a sync runs, and how often its scheduled run is full',
+      description:
+        'A shorter `frequency` brings the next run forward to one frequency from now at the latest. `fullFrequency: null` stops scheduled full runs. A running run is not affected.',
+      security,
+      request: {
+        params: idParam,
+        body: { content: { 'application/json': { schema: syncUpdate } }, required: true },
+      },
+      responses: {
+        200: json(sync, 'The sync as changed'),
+        400: errorJson('Invalid input, or nothing to change'),
+        401: errorJson('Missing or wrong secret key'),
+        404: errorJson('No such sync'),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const updated = await engine.syncs.update(c.get('scope'), c.req.valid('param').id, {
+        ...(body.frequency !== undefined ? { frequency: body.frequency } : {}),
+        ...(body.fullFrequency !== undefined ? { fullFrequency: body.fullFrequency } : {}),
+      });
+      return c.json(updated, 200);
     },
   );
 
