@@ -1,11 +1,7 @@
-import {
-  HUBSPOT_DEMO_TOKEN,
-  SALESFORCE_DEMO_TOKEN,
-  startSandbox,
-  type Sandbox,
-} from '@joinery/sandbox';
+import { startSandbox, type Sandbox } from '@joinery/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, startTestJoinery, type TestJoinery } from '../test-harness.js';
+import { connectSandbox } from './sandbox-connections.js';
 
 type Finding = Record<string, unknown> & { kind: string };
 
@@ -54,24 +50,8 @@ describe.each(BACKENDS)("conflicts between two connections' synced records (%s)"
   beforeAll(async () => {
     sandbox = await startSandbox({ hubspot: {}, salesforce: {} });
     joinery = await startTestJoinery(backend, { syncSchedulerIntervalMs: 3_600_000 });
-    const connect = async (key: string, connector: string, token: string) => {
-      const integration = await joinery.api('PUT', `/v1/integrations/${key}`, {
-        connector,
-        baseUrl: `${sandbox.url}/${connector}`,
-        allowPrivateNetwork: true,
-        rateLimits: [],
-      });
-      expect([200, 201]).toContain(integration.status);
-      const created = await joinery.api('POST', '/v1/connections', {
-        integration: key,
-        tenant: 'acme',
-        credentials: { type: 'bearer', token },
-      });
-      expect(created.status).toBe(201);
-      return created.body.id as string;
-    };
-    hubspot = await connect('hs', 'hubspot', HUBSPOT_DEMO_TOKEN);
-    salesforce = await connect('sf', 'salesforce', SALESFORCE_DEMO_TOKEN);
+    hubspot = await connectSandbox(joinery, sandbox, 'hubspot', { rateLimits: [] });
+    salesforce = await connectSandbox(joinery, sandbox, 'salesforce', { rateLimits: [] });
     // Beside the seeded contacts (some on one side only, some contradicting): the same person
     // with a key differing in case, a key shared by two records on one side, and
     // records without an email on both sides.

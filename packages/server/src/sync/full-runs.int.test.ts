@@ -1,6 +1,7 @@
-import { HUBSPOT_DEMO_TOKEN, startSandbox, type Sandbox } from '@joinery/sandbox';
+import { startSandbox, type Sandbox } from '@joinery/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, startTestJoinery, type TestJoinery } from '../test-harness.js';
+import { connectSandbox, generateContacts } from './sandbox-connections.js';
 
 const COUNT = 200;
 const HOUR = 3_600_000;
@@ -19,14 +20,7 @@ describe.each(BACKENDS)('scheduled full runs on %s', (backend) => {
   const scope = { environmentId: 'env_default' };
   const listPath = '/crm/v3/objects/contacts';
 
-  const generate = async (body: Record<string, unknown>) => {
-    const response = await fetch(`${sandbox.url}/hubspot/_sandbox/generated-contacts`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${HUBSPOT_DEMO_TOKEN}` },
-      body: JSON.stringify({ unthrottled: true, ...body }),
-    });
-    expect(response.status).toBe(200);
-  };
+  const generate = (body: Record<string, unknown>) => generateContacts(sandbox, body);
   /** One scheduler pass as at `Date.now() + aheadMs`; answers the run it started. */
   const tickAhead = async (aheadMs: number) => {
     const engine = joinery.running.engine;
@@ -59,20 +53,7 @@ describe.each(BACKENDS)('scheduled full runs on %s', (backend) => {
       syncs: { batchSize: 100 },
       resilience: { retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 } },
     });
-    const put = await joinery.api('PUT', '/v1/integrations/hs', {
-      connector: 'hubspot',
-      baseUrl: `${sandbox.url}/hubspot`,
-      allowPrivateNetwork: true,
-      rateLimits: [],
-    });
-    expect(put.status).toBe(201);
-    const created = await joinery.api('POST', '/v1/connections', {
-      integration: 'hs',
-      tenant: 'acme',
-      credentials: { type: 'bearer', token: HUBSPOT_DEMO_TOKEN },
-    });
-    expect(created.status).toBe(201);
-    connectionId = created.body.id as string;
+    connectionId = await connectSandbox(joinery, sandbox, 'hubspot', { key: 'hs', rateLimits: [] });
     await generate({ count: COUNT });
   }, 60_000);
 

@@ -1,14 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import {
-  HUBSPOT_DEMO_TOKEN,
-  SALESFORCE_DEMO_TOKEN,
-  startSandbox,
-  type Sandbox,
-} from '@joinery/sandbox';
+import { SALESFORCE_DEMO_TOKEN, startSandbox, type Sandbox } from '@joinery/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, startTestJoinery, type TestJoinery } from '../test-harness.js';
+import { connectSandbox, generateContacts } from './sandbox-connections.js';
 
 const COUNT = 2_500;
 
@@ -26,14 +22,7 @@ describe.each(BACKENDS)('syncs on %s', (backend) => {
   const events: { type: string; data: Record<string, unknown> }[] = [];
   let receiver: Server;
 
-  const generate = async (body: Record<string, unknown>) => {
-    const response = await fetch(`${sandbox.url}/hubspot/_sandbox/generated-contacts`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${HUBSPOT_DEMO_TOKEN}` },
-      body: JSON.stringify({ unthrottled: true, ...body }),
-    });
-    expect(response.status).toBe(200);
-  };
+  const generate = (body: Record<string, unknown>) => generateContacts(sandbox, body);
   const runNow = (full?: boolean) =>
     joinery.running.engine.syncs.runNow(
       { environmentId: 'env_default' },
@@ -80,21 +69,8 @@ describe.each(BACKENDS)('syncs on %s', (backend) => {
       syncs: { batchSize: 300 },
       resilience: { retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 } },
     });
-    const put = await joinery.api('PUT', '/v1/integrations/hs', {
-      connector: 'hubspot',
-      baseUrl: `${sandbox.url}/hubspot`,
-      allowPrivateNetwork: true,
-      // A sandbox account without HubSpot's 100-per-10-s limit, to keep the test short.
-      rateLimits: [],
-    });
-    expect(put.status).toBe(201);
-    const created = await joinery.api('POST', '/v1/connections', {
-      integration: 'hs',
-      tenant: 'acme',
-      credentials: { type: 'bearer', token: HUBSPOT_DEMO_TOKEN },
-    });
-    expect(created.status).toBe(201);
-    connectionId = created.body.id as string;
+    // A sandbox account without HubSpot's 100-per-10-s limit, to keep the test short.
+    connectionId = await connectSandbox(joinery, sandbox, 'hubspot', { key: 'hs', rateLimits: [] });
     // The tenant maps a property the built-in mapping does not read: the sync must ask for it.
     const overrides = await joinery.api(
       'PUT',
@@ -410,35 +386,21 @@ describe('Salesforce contacts sync', () => {
 
   it('pages SOQL by nextRecordsUrl, then reads only what changed since LastModifiedDate', async () => {
     const base = `${sandbox.url}/salesforce`;
-    expect(
-      (
-        await joinery.api('PUT', '/v1/integrations/sf', {
-          connector: 'salesforce',
-          baseUrl: base,
-          allowPrivateNetwork: true,
-        })
-      ).status,
-    ).toBe(201);
-    const connection = await joinery.api('POST', '/v1/connections', {
-      integration: 'sf',
-      tenant: 'acme',
-      credentials: { type: 'bearer', token: SALESFORCE_DEMO_TOKEN },
-    });
-    expect(connection.status).toBe(201);
+    const sfConnection = await connectSandbox(joinery, sandbox, 'salesforce', { key: 'sf' });
     // The tenant's custom field: the SOQL must select it for the sync to store it.
     expect(
       (
-        await joinery.api('PUT', `/v1/connections/${connection.body.id}/mapping-overrides`, {
+        await joinery.api('PUT', `/v1/connections/${sfConnection}/mapping-overrides`, {
           overrides: { 'salesforce.contacts': { rules: [tierRule] } },
         })
       ).status,
     ).toBe(200);
     const sync = await joinery.api('POST', '/v1/syncs', {
-      connection: connection.body.id,
+      connection: sfConnection,
       sync: 'contacts',
     });
     expect(sync.status).toBe(201);
-    connectionId = connection.body.id as string;
+    connectionId = sfConnection;
     syncId = sync.body.id as string;
     const scope = { environmentId: 'env_default' };
     const full = await joinery.running.engine.syncs.runNow(scope, sync.body.id as string);
@@ -449,7 +411,7 @@ describe('Salesforce contacts sync', () => {
 
     const first = await joinery.api(
       'GET',
-      `/v1/records?model=Contact&connection=${connection.body.id}&limit=1000`,
+      `/v1/records?model=Contact&connection=${sfConnection}&limit=1000`,
     );
     const stored = (first.body.changes as { id: string; record: Record<string, unknown> }[]).map(
       (change) => change.record,
@@ -483,7 +445,7 @@ describe('Salesforce contacts sync', () => {
     expect(incremental.records.seen).toBeLessThan(full.records.seen);
     const changes = await joinery.api(
       'GET',
-      `/v1/records?model=Contact&connection=${connection.body.id}&cursor=${incremental.changes?.from}`,
+      `/v1/records?model=Contact&connection=${sfConnection}&cursor=${incremental.changes?.from}`,
     );
     expect(changes.body.changes).toEqual([
       expect.objectContaining({
@@ -564,31 +526,14 @@ describe('a run resumed by another process (PostgreSQL)', () => {
     });
     db = new pg.Client({ connectionString: joinery.databaseUrl as string });
     await db.connect();
-    expect(
-      (
-        await joinery.api('PUT', '/v1/integrations/hs', {
-          connector: 'hubspot',
-          baseUrl: `${sandbox.url}/hubspot`,
-          allowPrivateNetwork: true,
-          rateLimits: [],
-        })
-      ).status,
-    ).toBe(201);
-    const connection = await joinery.api('POST', '/v1/connections', {
-      integration: 'hs',
-      tenant: 'acme',
-      credentials: { type: 'bearer', token: HUBSPOT_DEMO_TOKEN },
+    const hsConnection = await connectSandbox(joinery, sandbox, 'hubspot', {
+      key: 'hs',
+      rateLimits: [],
     });
-    expect(connection.status).toBe(201);
-    const generated = await fetch(`${sandbox.url}/hubspot/_sandbox/generated-contacts`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${HUBSPOT_DEMO_TOKEN}` },
-      body: JSON.stringify({ unthrottled: true, count: COUNT_TAKEN }),
-    });
-    expect(generated.status).toBe(200);
+    await generateContacts(sandbox, { count: COUNT_TAKEN });
     syncId = (
       await joinery.running.engine.syncs.create(scope, {
-        connectionId: connection.body.id as string,
+        connectionId: hsConnection,
         sync: 'contacts',
       })
     ).id;
