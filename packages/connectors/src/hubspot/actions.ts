@@ -85,6 +85,8 @@ function crudActions(object: 'contacts' | 'companies', singular: 'contact' | 'co
     defineHttpAction({
       name: `update_${singular}`,
       description: `Change properties of a ${singular}.`,
+      // It sets the properties to the values given: sent twice, the same as once.
+      idempotent: true,
       input: z.object({ id: objectId, properties }),
       output: simplePublicObject,
       request: { method: 'PATCH', path: `${base}/{id}`, body: ['properties'] },

@@ -74,6 +74,8 @@ export const createRecord = defineHttpAction({
 export const updateRecord = defineAction({
   name: 'update_record',
   description: 'Change fields of a record.',
+  // It sets the fields to the values given: sent twice, the same as once.
+  idempotent: true,
   input: z.object({ sobject, id: recordId, fields }),
   output: z.object({ id: z.string(), updated: z.literal(true) }),
   async run(context, input) {

@@ -18,6 +18,7 @@ export function defineAction<I extends z.ZodType, O extends z.ZodType>(action: {
   input: I;
   output: O;
   readOnly?: boolean;
+  idempotent?: boolean;
   run(context: ActionContext, input: z.output<I>): Promise<z.input<O>>;
 }): CodeAction<I, O> {
   return { kind: 'code', ...action };

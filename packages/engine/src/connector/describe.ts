@@ -17,6 +17,8 @@ export interface ConnectorDetailView extends Omit<ConnectorSummaryView, 'actions
     name: string;
     description: string;
     readOnly: boolean;
+    /** Declared by the action (see `ActionBase.idempotent`); absent when not. */
+    idempotent?: boolean;
     method?: string;
     path?: string;
     input: Record<string, unknown>;
@@ -50,6 +52,7 @@ export function describeConnector(connector: ConnectorDefinition): ConnectorDeta
       name: action.name,
       description: action.description,
       readOnly: action.readOnly ?? false,
+      ...(action.idempotent === undefined ? {} : { idempotent: action.idempotent }),
       ...(action.kind === 'http'
         ? { method: action.request.method, path: action.request.path }
         : {}),

@@ -141,6 +141,13 @@ interface ActionBase<I extends z.ZodType, O extends z.ZodType> {
   output: O;
   /** Reads only: safe to retry and to offer to agents without confirmation. Defaults to false. */
   readOnly?: boolean;
+  /**
+   * Sending it twice with the same input has the effect of sending it once (an update that sets
+   * fields to given values, whatever its HTTP method). A run re-sends such an action after a
+   * worker died mid-call instead of dead-lettering it as "may have taken effect". Defaults to
+   * false; GET, HEAD, OPTIONS, PUT and DELETE actions are idempotent by their method.
+   */
+  idempotent?: boolean;
 }
 
 /** A request template plus a response mapping: most actions need no code. */

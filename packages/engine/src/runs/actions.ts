@@ -7,11 +7,13 @@ import type { JobQueue } from './job-queue.js';
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 /**
- * Whether executing the action twice has the effect of executing it once: reads, idempotent HTTP
- * methods, and any request to a provider that deduplicates by an idempotency key Joinery sends.
+ * Whether executing the action twice has the effect of executing it once: reads, actions declared
+ * idempotent, idempotent HTTP methods, and any request to a provider that deduplicates by an
+ * idempotency key Joinery sends.
  */
 export function isRepeatable(connector: ConnectorDefinition, action: Action): boolean {
-  if (action.readOnly === true || connector.idempotencyHeader !== undefined) return true;
+  if (action.readOnly === true || action.idempotent === true) return true;
+  if (connector.idempotencyHeader !== undefined) return true;
   return action.kind === 'http' && IDEMPOTENT_METHODS.has(action.request.method.toUpperCase());
 }
 

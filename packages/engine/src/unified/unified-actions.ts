@@ -357,6 +357,7 @@ export class UnifiedActions {
       name,
       description: descriptions[name],
       readOnly: effects[name].readOnly,
+      idempotent: effects[name].idempotent,
       input: inputs[name],
       output: outputs[name],
       run: async (actionContext, input) => {
