@@ -174,6 +174,7 @@ export type {
 } from './sync/syncs.js';
 export type {
   CursorFormat,
+  DeletionsTemplate,
   IncrementalTemplate,
   SyncDefinition,
   SyncRequestTemplate,

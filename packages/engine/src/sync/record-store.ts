@@ -132,6 +132,39 @@ export async function markUnseenDeleted(
   };
 }
 
+/**
+ * Marks deleted the live records of the sync among `ids` (provider ids an incremental run's
+ * deletions query named), each at a new change position. Ids the sync never stored, records
+ * already deleted, and records this run stored or saw (`last_seen_run = runId`: read live after
+ * the deletion, e.g. restored) are left as they are. A record deleted here and seen again by a
+ * later run is live again (`storeBatch`).
+ */
+export async function markDeleted(
+  db: Executor,
+  syncId: string,
+  runId: string,
+  batchToken: string,
+  ids: readonly string[],
+): Promise<{ deleted: number; firstSeq: number | null; lastSeq: number | null }> {
+  if (ids.length === 0) return { deleted: 0, firstSeq: null, lastSeq: null };
+  const result = await db.execute(sql`
+    WITH d AS (
+      UPDATE records SET deleted_at = now(), change_seq = nextval('record_change_seq'),
+        last_changed_run = ${batchToken}
+      WHERE sync_id = ${syncId}
+        AND external_id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
+        AND deleted_at IS NULL AND last_seen_run <> ${runId}
+      RETURNING change_seq
+    )
+    SELECT count(*) AS deleted, min(change_seq) AS first_seq, max(change_seq) AS last_seq FROM d`);
+  const row = rowsOf(result)[0] ?? {};
+  return {
+    deleted: count(row['deleted']),
+    firstSeq: seqOrNull(row['first_seq']),
+    lastSeq: seqOrNull(row['last_seq']),
+  };
+}
+
 export interface ChangeRow {
   externalId: string;
   payload: unknown;

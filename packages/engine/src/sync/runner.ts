@@ -17,13 +17,14 @@ import {
   type PageRequest,
 } from './paging.js';
 import {
+  markDeleted,
   markUnseenDeleted,
   stageRecord,
   storeBatch,
   type RecordOwner,
   type StagedRecord,
 } from './record-store.js';
-import type { SyncDefinition } from './types.js';
+import type { DeletionsTemplate, SyncDefinition } from './types.js';
 
 export interface RunnerOptions {
   /** Records stored per transaction (and per checkpoint). Defaults to 1,000. */
@@ -56,6 +57,12 @@ export interface RunPlan {
   resume: SyncResumeState;
   /** The newest cursor value the run saw before it (re)started, as ISO 8601. */
   maxCursor: string | null;
+  /**
+   * Where an incremental run's deletions query starts (ISO 8601): shortly before the sync's
+   * latest succeeded run started, since that run saw every deletion up to its start. Null for a
+   * full run, or a sync without a deletions query.
+   */
+  deletionsFrom: string | null;
   /** Batches stored before it (re)started: the next batch token continues after them. */
   batchesBefore: number;
   /** Provider record → stored payload (the unified model when the connector maps it). */
@@ -63,6 +70,7 @@ export interface RunPlan {
 }
 
 export interface RunOutcome {
+  /** Records this attempt marked deleted: unseen by a full run, or named by the deletions query. */
   deleted: number;
   maxCursor: string | null;
 }
@@ -154,6 +162,8 @@ export class SyncRunner {
     let segmentStart = Date.now();
     let request: PageRequest | null = resume.request;
     let prefetch: Promise<ProviderResponse> | null = null;
+    /** Records an incremental run's deletions query marked deleted in this attempt. */
+    let deletedNow = 0;
 
     /**
      * Stores the staged batch with the run's counters and the request for the page after it, in
@@ -254,6 +264,7 @@ export class SyncRunner {
         request = following;
       }
       await storing;
+      if (plan.kind === 'incremental') deletedNow = await this.#readDeletions(plan, signal);
     } catch (error) {
       // The run stops here; a page fetched ahead or a batch being stored is not waited for by
       // anyone else, whatever became of it (a stored batch is a valid checkpoint either way).
@@ -261,7 +272,7 @@ export class SyncRunner {
       throw error;
     }
 
-    return this.#complete(plan, maxCursor);
+    return this.#complete(plan, maxCursor, deletedNow);
   }
 
   /**
@@ -289,6 +300,110 @@ export class SyncRunner {
       request: firstRequest(incremental, formatCursor(maxCursor, incremental.cursorFormat)),
       queryCursor: new Date(maxCursor).toISOString(),
     };
+  }
+
+  /**
+   * An incremental run's deletions: pages the definition's deletions query from
+   * `plan.deletionsFrom` to now and marks the records it names deleted, `batchSize` ids per
+   * transaction, each fenced and counted on the run like a batch of records. Not resumed from a
+   * page: a run stopped here reads the deletions again from the start, and records it already
+   * marked are no change.
+   */
+  async #readDeletions(plan: RunPlan, signal: AbortSignal): Promise<number> {
+    const { definition, context } = plan;
+    const template = definition.deletions;
+    if (template === undefined || plan.deletionsFrom === null) return 0;
+    let deleted = 0;
+    const from = cursorMs(plan.deletionsFrom);
+    if (from === undefined)
+      throw new JoineryError('internal', `unreadable deletions start ${plan.deletionsFrom}`);
+    const now = Date.now();
+    if (template.maxAgeSeconds !== undefined && now - from > template.maxAgeSeconds * 1000)
+      throw fullRunNeeded(
+        plan,
+        `answers deletions of the last ${template.maxAgeSeconds / 86_400} days only`,
+      );
+    const pagination: Pagination = template.pagination ??
+      definition.pagination ??
+      context.connector.pagination ?? { type: 'none' };
+    let request: PageRequest | null = firstRequest(
+      withNow(template, formatCursor(now, template.cursorFormat)),
+      formatCursor(from, template.cursorFormat),
+    );
+    let ids = new Set<string>();
+    let pages = 0;
+    let batchNo = 0;
+    let first = true;
+    while (request !== null) {
+      if (signal.aborted) throw stopped(signal);
+      const response = await this.#fetch(context, request, definition, signal);
+      if (first && template.earliestPath !== undefined) {
+        const earliest = cursorMs(readPath(response.body, template.earliestPath));
+        if (earliest !== undefined && earliest > from)
+          throw fullRunNeeded(
+            plan,
+            `keeps deletions only since ${new Date(earliest).toISOString()} (${template.earliestPath})`,
+          );
+      }
+      first = false;
+      const items = readPath(response.body, template.recordsPath);
+      if (!Array.isArray(items))
+        throw new JoineryError(
+          'malformed_response',
+          `${context.connector.name} answered the deletions of sync "${definition.name}" without a list at "${template.recordsPath}"`,
+          { requestId: response.requestId, connectionId: context.id },
+        );
+      for (const item of items as unknown[]) {
+        const id = readPath(item, template.idPath);
+        if ((typeof id !== 'string' && typeof id !== 'number') || id === '')
+          throw new JoineryError(
+            'malformed_response',
+            `${context.connector.name} named a deleted record without an id at "${template.idPath}" in sync "${definition.name}"`,
+            { requestId: response.requestId, connectionId: context.id },
+          );
+        const deletedAt = cursorMs(readPath(item, template.cursorPath));
+        if (deletedAt === undefined || deletedAt >= from) ids.add(String(id));
+      }
+      pages += 1;
+      request = nextPageRequest(pagination, request, response);
+      if (ids.size >= this.#options.batchSize || request === null) {
+        batchNo += 1;
+        deleted += await this.#storeDeletions(
+          plan,
+          `${plan.runId}/deleted/${batchNo}`,
+          [...ids],
+          pages,
+        );
+        ids = new Set();
+        pages = 0;
+      }
+    }
+    return deleted;
+  }
+
+  /** One batch of deletions, with the run's counters, in one fenced transaction. */
+  async #storeDeletions(
+    plan: RunPlan,
+    token: string,
+    ids: readonly string[],
+    pages: number,
+  ): Promise<number> {
+    return this.#db.transaction(async (tx) => {
+      await fence(tx, plan, 'deletions');
+      const outcome = await markDeleted(tx, plan.owner.syncId, plan.runId, token, ids);
+      await updateOwnedRun(tx, plan, 'deletions', {
+        recordsDeleted: sql`${syncRuns.recordsDeleted} + ${outcome.deleted}`,
+        pages: sql`${syncRuns.pages} + ${pages}`,
+        heartbeatAt: new Date(),
+        ...(outcome.firstSeq !== null
+          ? {
+              firstChangeSeq: sql`coalesce(${syncRuns.firstChangeSeq}, ${outcome.firstSeq})`,
+              lastChangeSeq: sql`greatest(${syncRuns.lastChangeSeq}, ${outcome.lastSeq})`,
+            }
+          : {}),
+      });
+      return outcome.deleted;
+    });
   }
 
   async #fetch(
@@ -323,8 +438,12 @@ export class SyncRunner {
     }
   }
 
-  async #complete(plan: RunPlan, maxCursor: number | undefined): Promise<RunOutcome> {
-    let deleted = 0;
+  async #complete(
+    plan: RunPlan,
+    maxCursor: number | undefined,
+    deletedBefore: number,
+  ): Promise<RunOutcome> {
+    let deleted = deletedBefore;
     await this.#db.transaction(async (tx) => {
       await fence(tx, plan, 'deletions');
       let seqs: { firstSeq: number | null; lastSeq: number | null } = {
@@ -342,7 +461,9 @@ export class SyncRunner {
         seqs = outcome;
       }
       await updateOwnedRun(tx, plan, 'deletions', {
-        recordsDeleted: deleted,
+        heartbeatAt: new Date(),
+        // An incremental run counted its deletions batch by batch (`#readDeletions`).
+        ...(plan.kind === 'full' ? { recordsDeleted: deleted } : {}),
         ...(seqs.firstSeq !== null
           ? {
               firstChangeSeq: sql`coalesce(${syncRuns.firstChangeSeq}, ${seqs.firstSeq})`,
@@ -411,6 +532,36 @@ async function updateOwnedRun(
     .where(ownedRun(plan))
     .returning({ id: syncRuns.id });
   if (updated.length === 0) throw superseded(plan, what);
+}
+
+/** `template` with `{{now}}` in its path and query written as `now`. */
+function withNow(template: DeletionsTemplate, now: string): DeletionsTemplate {
+  const fill = (text: string) => text.replaceAll('{{now}}', now);
+  return {
+    ...template,
+    path: fill(template.path),
+    ...(template.query === undefined
+      ? {}
+      : {
+          query: Object.fromEntries(
+            Object.entries(template.query).map(([key, value]) => [
+              key,
+              typeof value === 'string' ? fill(value) : value,
+            ]),
+          ),
+        }),
+  };
+}
+
+/**
+ * The provider no longer answers every deletion since the sync's last succeeded run: an
+ * incremental run would miss some, so it fails and asks for a full run, which sees them all.
+ */
+function fullRunNeeded(plan: RunPlan, why: string): JoineryError {
+  return new JoineryError(
+    'provider_rejected',
+    `${plan.context.connector.name} ${why}, but sync ${plan.owner.syncId} has read deletions only up to ${plan.deletionsFrom} (shortly before its last succeeded run started): an incremental run would miss the deletions in between. Run a full sync (POST /v1/syncs/${plan.owner.syncId}/runs {"full": true}); incremental runs read deletions again after it succeeds.`,
+  );
 }
 
 function stopped(signal: AbortSignal): Error {

@@ -677,7 +677,11 @@ export class Syncs {
         .update(syncs)
         .set({ state: 'running', currentRunId: run.id, updatedAt: new Date() })
         .where(eq(syncs.id, sync.id));
-      return run;
+      const deletionsFrom =
+        run.kind === 'incremental' && definition.deletions
+          ? await deletionsStart(tx, sync.id, sync.checkpoint)
+          : null;
+      return { ...run, deletionsFrom };
     });
     const plan: RunPlan = {
       runId: run.id,
@@ -695,6 +699,7 @@ export class Syncs {
         run.resume ??
         initialResume(definition, run.kind as RunPlan['kind'], row.checkpoint, fields),
       maxCursor: run.maxCursor,
+      deletionsFrom: run.deletionsFrom,
       batchesBefore: run.pages,
       toPayload,
     };
@@ -955,6 +960,28 @@ export function findSync(
     );
   }
   return found;
+}
+
+/**
+ * Where an incremental run's deletions query starts: shortly before the sync's latest succeeded
+ * run started. That run saw every deletion up to its start (a full run marked what it did not
+ * list, an incremental run read the deletions after it began), so earlier ones are stored. It
+ * is not the checkpoint: a checkpoint moves only when records change, and with a provider that
+ * keeps deletions for days (Salesforce) a quiet sync would fall out of the window.
+ */
+async function deletionsStart(
+  tx: Pick<Database, 'select'>,
+  syncId: string,
+  checkpoint: string | null,
+): Promise<string | null> {
+  const [latest] = await tx
+    .select({ startedAt: syncRuns.startedAt })
+    .from(syncRuns)
+    .where(and(eq(syncRuns.syncId, syncId), eq(syncRuns.status, 'succeeded')))
+    .orderBy(desc(syncRuns.startedAt))
+    .limit(1);
+  if (!latest) return checkpoint;
+  return new Date(latest.startedAt.getTime() - CHECKPOINT_MARGIN_MS).toISOString();
 }
 
 /** How far before a run's start its checkpoint may reach: covers clock skew with the provider. */

@@ -36,6 +36,37 @@ export interface IncrementalTemplate extends SyncRequestTemplate {
 }
 
 /**
+ * How an incremental run learns which records were deleted since the sync's last succeeded run:
+ * a query listing deleted records (HubSpot's `archived=true` list, Salesforce's getDeleted). Its
+ * strings may hold `{{cursor}}` (the window's start) and `{{now}}` (its end, as the run reads it),
+ * both written in `cursorFormat`.
+ */
+export interface DeletionsTemplate extends SyncRequestTemplate {
+  cursorFormat: CursorFormat;
+  /** Where a page's deleted records are (`results`, `deletedRecords`). */
+  recordsPath: string;
+  /** Where a deleted record's id is (`id`): the id the sync's records have. */
+  idPath: string;
+  /**
+   * Where a deleted record's deletion time is (`archivedAt`, `deletedDate`). Records deleted
+   * before the window's start are skipped, for a provider that cannot filter by date; a record
+   * without a readable time counts as deleted.
+   */
+  cursorPath: string;
+  /**
+   * How far back the provider answers (Salesforce: 30 days). A window starting earlier fails the
+   * run, asking for a full run, before any request.
+   */
+  maxAgeSeconds?: number;
+  /**
+   * Where the first page says from when the provider still knows deletions (Salesforce's
+   * `earliestDateAvailable`). A window starting earlier fails the run, asking for a full run:
+   * deletions before that time may be gone.
+   */
+  earliestPath?: string;
+}
+
+/**
  * A sync as data: how to list every record of a model (`full`), how to list only those changed
  * since a checkpoint (`incremental`), and where records, their ids and their cursor field are.
  */
@@ -64,6 +95,11 @@ export interface SyncDefinition {
   full: SyncRequestTemplate;
   /** Without it every run is a full run. */
   incremental?: IncrementalTemplate;
+  /**
+   * Read by incremental runs after the changed records: the records deleted since the sync's
+   * last succeeded run are marked deleted. Without it only completed full runs see deletions.
+   */
+  deletions?: DeletionsTemplate;
   /** Defaults to the connector's pagination. */
   pagination?: Pagination;
   /** Where a page's records are (`results`, `records`). */

@@ -37,6 +37,12 @@ export interface GeneratedContactsConfig {
   /** The share of contacts deleted (archived) at the moment of the PUT. */
   deletedFraction: number;
   /**
+   * The deleted contacts are gone for good, as after HubSpot's GDPR delete (or once an archived
+   * contact's 90 days are over): absent from `archived=true` lists too, so only a full sync, which
+   * no longer sees them, can tell.
+   */
+  purged: boolean;
+  /**
    * Requests for generated contacts are not counted against HubSpot's rate limits: for measuring
    * a client's own throughput. Real HubSpot allows at most 190 requests per 10 s.
    */
@@ -120,6 +126,7 @@ export function createGeneratedContacts(): GeneratedContacts {
       start = Number(id) - 1;
     }
     const names = request.query.get('properties')?.split(',') ?? DEFAULT_PROPERTIES;
+    if (request.query.get('archived') === 'true') return archivedList(c, start, limit, names);
     const results = [];
     let i = Math.max(start, 0);
     for (; i < c.count && results.length < limit; i += 1)
@@ -138,6 +145,31 @@ export function createGeneratedContacts(): GeneratedContacts {
         },
       };
     }
+    return { status: 200, body };
+  };
+
+  /**
+   * `archived=true`: the deleted contacts, archived at the moment of the PUT. Only every
+   * 1/deletedFraction-th index is visited, so a list without deletions costs nothing.
+   */
+  const archivedList = (
+    c: GeneratedContactsConfig,
+    start: number,
+    limit: number,
+    names: readonly string[],
+  ): RouteResult => {
+    const stride = c.purged ? 0 : strideOf(c.deletedFraction);
+    const results = [];
+    let i = stride === 0 ? c.count : Math.floor(stride / 2);
+    while (i < Math.max(start, 0)) i += stride;
+    for (; i < c.count && results.length < limit; i += stride)
+      results.push({
+        ...contact(c, i, names),
+        archived: true,
+        archivedAt: new Date(c.changedAt).toISOString(),
+      });
+    const body: Record<string, unknown> = { results };
+    if (i < c.count) body['paging'] = { next: { after: encodeAfter(String(i + 1)) } };
     return { status: 200, body };
   };
 
@@ -241,20 +273,22 @@ export function createGeneratedContacts(): GeneratedContacts {
         count < 0 ||
         count > 100_000_000 ||
         Number.isNaN(changedFraction) ||
-        Number.isNaN(deletedFraction)
+        Number.isNaN(deletedFraction) ||
+        (body['purged'] !== undefined && typeof body['purged'] !== 'boolean')
       )
         return {
           status: 400,
           body: {
             error: 'invalid_config',
             message:
-              '{"count": 0…100000000, "changedFraction"?: 0…1, "deletedFraction"?: 0…1, "unthrottled"?: boolean}',
+              '{"count": 0…100000000, "changedFraction"?: 0…1, "deletedFraction"?: 0…1, "purged"?: boolean, "unthrottled"?: boolean}',
           },
         };
       current = {
         count,
         changedFraction,
         deletedFraction,
+        purged: body['purged'] === true,
         unthrottled: body['unthrottled'] === true,
         changedAt: now,
       };

@@ -41,6 +41,7 @@ export function seedState(options: HubSpotSeedOptions): HubSpotState {
   const state: HubSpotState = {
     portalId: PORTAL_ID,
     records: { contacts: [], companies: [] },
+    archived: { contacts: [], companies: [] },
     nextId: { contacts: FIRST_CONTACT_ID, companies: FIRST_COMPANY_ID },
     associations: [],
   };

@@ -8,6 +8,8 @@ export interface CrmRecord {
   properties: Record<string, string | null>;
   createdAt: string;
   updatedAt: string;
+  /** When it was archived (`DELETE`): set on the records in `HubSpotState.archived` only. */
+  archivedAt?: string;
 }
 
 /** An association between a contact and a company, in both directions. */
@@ -21,6 +23,8 @@ export interface HubSpotState {
   portalId: number;
   /** Sorted by numeric id, which is creation order. */
   records: Record<ObjectTypeName, CrmRecord[]>;
+  /** Archived (deleted) records, in the order they were archived: listed with `archived=true`. */
+  archived: Record<ObjectTypeName, CrmRecord[]>;
   nextId: Record<ObjectTypeName, number>;
   associations: Association[];
 }

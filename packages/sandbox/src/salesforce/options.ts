@@ -25,6 +25,12 @@ export interface SalesforceSandboxOptions {
   seedContacts?: number;
   /** Accounts seeded after the named ones. Defaults to 0. */
   seedAccounts?: number;
+  /**
+   * How many seconds back getDeleted still knows deletions: its `earliestDateAvailable` is that long
+   * before now. Defaults to 15 days (Salesforce's REST docs); 0 stands for an org whose delete log
+   * was just purged.
+   */
+  deletedRetentionSeconds?: number;
 }
 
 /** Fake, printed by the CLI: an org id, `!` and a session secret, like Salesforce's session ids. */
@@ -42,6 +48,7 @@ export interface ResolvedSalesforceOptions {
   queryBatchSize: number;
   seedContacts: number;
   seedAccounts: number;
+  deletedRetentionSeconds: number;
 }
 
 const wholeNumber = (name: string, value: number, min: number, max: number) => {
@@ -94,5 +101,11 @@ export function resolveSalesforceOptions(
     ),
     seedContacts: wholeNumber('seedContacts', options.seedContacts ?? 0, 0, 1_000_000),
     seedAccounts: wholeNumber('seedAccounts', options.seedAccounts ?? 0, 0, 1_000_000),
+    deletedRetentionSeconds: wholeNumber(
+      'deletedRetentionSeconds',
+      options.deletedRetentionSeconds ?? 15 * 86_400,
+      0,
+      30 * 86_400,
+    ),
   };
 }

@@ -77,6 +77,7 @@ export function seedState(options: SalesforceSeedOptions): SalesforceState {
     userId: ADMIN_USER_ID,
     username: ADMIN_USERNAME,
     records: { Contact: [], Account: [] },
+    deleted: { Contact: [], Account: [] },
     nextNumber: { Contact: 1, Account: 1 },
   };
   let tick = 0;

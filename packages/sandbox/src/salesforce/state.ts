@@ -11,12 +11,20 @@ export interface SfRecord {
   fields: Record<string, FieldValue>;
 }
 
+/** A deletion, as getDeleted answers it: the 18-character id and when (`sfTimestamp`). */
+export interface DeletedRecord {
+  id: string;
+  deletedDate: string;
+}
+
 export interface SalesforceState {
   orgId: string;
   userId: string;
   username: string;
   /** In creation order, which is id order. */
   records: Record<SObjectDefinition['name'], SfRecord[]>;
+  /** Deleted records (`DELETE`), oldest first: what the getDeleted resource answers. */
+  deleted: Record<SObjectDefinition['name'], DeletedRecord[]>;
   nextNumber: Record<SObjectDefinition['name'], number>;
 }
 

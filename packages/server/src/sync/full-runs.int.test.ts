@@ -129,8 +129,9 @@ describe.each(BACKENDS)('scheduled full runs on %s', (backend) => {
       new Date(Date.parse(first.finishedAt as string) + DAY).toISOString(),
     );
 
-    // 10 % deleted at the provider, 10 % changed: incremental runs see the changes only.
-    await generate({ count: COUNT, changedFraction: 0.1, deletedFraction: 0.1 });
+    // 10 % deleted for good at the provider (not even in its archived list), 10 % changed:
+    // incremental runs see the changes only.
+    await generate({ count: COUNT, changedFraction: 0.1, deletedFraction: 0.1, purged: true });
     const incremental = await tickAhead(2 * HOUR);
     expect(incremental).toMatchObject({
       kind: 'incremental',

@@ -55,11 +55,14 @@ function listObjects(context: RouteContext): RouteResult | HubSpotError {
   if (after !== null && after !== '') {
     const id = decodeAfter(after);
     if (id === undefined) return validationError(`Invalid after: '${after}'`);
-    start = state.records[type.name].findIndex((record) => Number(record.id) >= Number(id));
-    if (start < 0) start = state.records[type.name].length;
+    const listed = request.query.get('archived') === 'true' ? state.archived : state.records;
+    start = listed[type.name].findIndex((record) => record.id === id);
+    if (start < 0) start = listed[type.name].findIndex((record) => Number(record.id) >= Number(id));
+    if (start < 0) start = listed[type.name].length;
   }
-  // Nothing is archived in the sandbox: `archived=true` lists an empty set.
-  const all = request.query.get('archived') === 'true' ? [] : state.records[type.name];
+  // `archived=true` lists the archived records (deleted with DELETE), with `archivedAt`.
+  const archived = request.query.get('archived') === 'true';
+  const all = archived ? state.archived[type.name] : state.records[type.name];
   const items = all.slice(start, start + limit);
   const next = all[start + limit];
   const names = requestedProperties(request.query);
@@ -68,6 +71,7 @@ function listObjects(context: RouteContext): RouteResult | HubSpotError {
   const body: Record<string, unknown> = {
     results: items.map((record) => ({
       ...crmObject(type, record, names),
+      ...(archived ? { archived: true, archivedAt: record.archivedAt } : {}),
       ...(withAssociations ? { associations: v3Associations(state, type, record) } : {}),
     })),
   };
@@ -182,6 +186,23 @@ function updateObject(context: RouteContext): RouteResult | HubSpotError {
   };
 }
 
+/**
+ * https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/basic/delete-crm-v3-objects-contacts-contactId
+ * — archives the object (moves it to the recycling bin): 204, gone from reads and searches, listed
+ * with `archived=true` with its `archivedAt`.
+ */
+function archiveObject(context: RouteContext): RouteResult | HubSpotError {
+  const record = recordFromParams(context);
+  if (record === undefined) return objectNotFound();
+  const { state, type } = context;
+  state.records[type.name] = state.records[type.name].filter((other) => other !== record);
+  state.associations = state.associations.filter((association) =>
+    type === CONTACTS ? association.contactId !== record.id : association.companyId !== record.id,
+  );
+  state.archived[type.name].push({ ...record, archivedAt: hubspotTimestamp(context.now) });
+  return { status: 204, body: undefined };
+}
+
 export const objectRoutes: HubSpotRoute[] = [
   { method: 'GET', path: '/crm/v3/objects/{objectType}', access: 'read', handle: listObjects },
   { method: 'POST', path: '/crm/v3/objects/{objectType}', access: 'write', handle: createObject },
@@ -196,5 +217,11 @@ export const objectRoutes: HubSpotRoute[] = [
     path: '/crm/v3/objects/{objectType}/{objectId}',
     access: 'write',
     handle: updateObject,
+  },
+  {
+    method: 'DELETE',
+    path: '/crm/v3/objects/{objectType}/{objectId}',
+    access: 'write',
+    handle: archiveObject,
   },
 ];

@@ -150,10 +150,86 @@ const updateRecord: SalesforceRoute = {
   },
 };
 
+/** `DELETE /sobjects/{name}/{id}`: 204; the record is gone from reads and queries, and getDeleted lists it. */
+const deleteRecord: SalesforceRoute = {
+  method: 'DELETE',
+  path: '/sobjects/{sobject}/{id}',
+  handle(context) {
+    const sobject = sobjectOf(context);
+    if (sobject instanceof SalesforceError) return sobject;
+    const record = recordOf(context, sobject);
+    if (record instanceof SalesforceError) return record;
+    const { state } = context;
+    state.records[sobject.name] = state.records[sobject.name].filter((other) => other !== record);
+    state.deleted[sobject.name].push({ id: record.id, deletedDate: sfTimestamp(context.now) });
+    return { status: 204, body: undefined };
+  },
+};
+
+const DAY_MS = 86_400_000;
+/** getDeleted answers for a start within the last 30 days (SOAP API's getDeleted() rules). */
+const MAX_START_AGE_MS = 30 * DAY_MS;
+const minuteOf = (time: number) => Math.floor(time / 60_000) * 60_000;
+
+/**
+ * `GET /sobjects/{name}/deleted/?start=&end=` (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_getdeleted.htm):
+ * `{deletedRecords: [{id, deletedDate}], earliestDateAvailable, latestDateCovered}` for the
+ * deletions from `start` to `end` (ISO 8601). Salesforce ignores the seconds of `start`, and the
+ * sandbox does too; it answers up to the end of `end`'s second rather than to the minute before
+ * it, so a deletion is seen at once (Joinery's next window overlaps the previous run's by a
+ * minute, which covers Salesforce's rounding).
+ */
+const getDeleted: SalesforceRoute = {
+  method: 'GET',
+  path: '/sobjects/{sobject}/deleted',
+  handle(context) {
+    const sobject = sobjectOf(context);
+    if (sobject instanceof SalesforceError) return sobject;
+    const start = Date.parse(context.request.query.get('start') ?? '');
+    const end = Date.parse(context.request.query.get('end') ?? '');
+    if (Number.isNaN(start) || Number.isNaN(end))
+      return sfError(
+        400,
+        'MALFORMED_QUERY',
+        'start and end must be dateTimes in ISO 8601 format, e.g. 2013-05-05T00:00:00+00:00',
+      );
+    if (start < context.now - MAX_START_AGE_MS)
+      return sfError(400, 'INVALID_REPLICATION_DATE', 'startDate cannot be more than 30 days ago');
+    if (end <= start)
+      return sfError(
+        400,
+        'INVALID_REPLICATION_DATE',
+        'startDate must chronologically precede endDate',
+      );
+    const from = minuteOf(start);
+    // `end` to the second, that whole second included (an `end` of now written without
+    // milliseconds still covers a deletion made in this second).
+    const covered = Math.min(Math.floor(end / 1000) * 1000 + 999, context.now);
+    return {
+      status: 200,
+      body: {
+        deletedRecords: context.state.deleted[sobject.name].filter((deleted) => {
+          const at = Date.parse(deleted.deletedDate);
+          return at >= from && at <= covered;
+        }),
+        // The sandbox purges nothing; Salesforce returns deletions for no more than 15 days back
+        // (the REST resource's page), or less after a purge: `deletedRetentionSeconds`.
+        earliestDateAvailable: sfTimestamp(
+          minuteOf(context.now - context.options.deletedRetentionSeconds * 1000),
+        ),
+        latestDateCovered: sfTimestamp(covered),
+      },
+    };
+  },
+};
+
 export const sobjectRoutes: SalesforceRoute[] = [
   describeGlobal,
   describeSObject,
   createRecord,
+  // Before `getRecord`: `deleted` is not an id.
+  getDeleted,
   getRecord,
   updateRecord,
+  deleteRecord,
 ];
