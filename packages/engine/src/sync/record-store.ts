@@ -105,6 +105,13 @@ export async function storeBatch(
   };
 }
 
+/** What a deletion changed: how many records, and the change stream positions they took. */
+export interface DeletionOutcome {
+  deleted: number;
+  firstSeq: number | null;
+  lastSeq: number | null;
+}
+
 /**
  * Marks deleted every live record of the sync that the (completed) full run `runId` did not see.
  * Called only after the run's last page was stored: a run that stopped early has not seen
@@ -115,7 +122,7 @@ export async function markUnseenDeleted(
   syncId: string,
   runId: string,
   batchToken: string,
-): Promise<{ deleted: number; firstSeq: number | null; lastSeq: number | null }> {
+): Promise<DeletionOutcome> {
   const result = await db.execute(sql`
     WITH d AS (
       UPDATE records SET deleted_at = now(), change_seq = nextval('record_change_seq'),
@@ -124,12 +131,7 @@ export async function markUnseenDeleted(
       RETURNING change_seq
     )
     SELECT count(*) AS deleted, min(change_seq) AS first_seq, max(change_seq) AS last_seq FROM d`);
-  const row = rowsOf(result)[0] ?? {};
-  return {
-    deleted: count(row['deleted']),
-    firstSeq: seqOrNull(row['first_seq']),
-    lastSeq: seqOrNull(row['last_seq']),
-  };
+  return deletionOutcome(result);
 }
 
 /**
@@ -145,7 +147,7 @@ export async function markDeleted(
   runId: string,
   batchToken: string,
   ids: readonly string[],
-): Promise<{ deleted: number; firstSeq: number | null; lastSeq: number | null }> {
+): Promise<DeletionOutcome> {
   if (ids.length === 0) return { deleted: 0, firstSeq: null, lastSeq: null };
   const result = await db.execute(sql`
     WITH d AS (
@@ -157,6 +159,11 @@ export async function markDeleted(
       RETURNING change_seq
     )
     SELECT count(*) AS deleted, min(change_seq) AS first_seq, max(change_seq) AS last_seq FROM d`);
+  return deletionOutcome(result);
+}
+
+/** What a deleting statement's `SELECT count(*) AS deleted, min/max(change_seq)` answered. */
+function deletionOutcome(result: unknown): DeletionOutcome {
   const row = rowsOf(result)[0] ?? {};
   return {
     deleted: count(row['deleted']),

@@ -214,20 +214,14 @@ export class SyncRunner {
         const response: ProviderResponse = await (prefetch ??
           this.#fetch(context, request, definition, signal));
         prefetch = null;
-        const items = readPath(response.body, definition.recordsPath);
-        if (!Array.isArray(items))
-          throw new JoineryError(
-            'malformed_response',
-            `${context.connector.name} answered a page of sync "${definition.name}" without a list at "${definition.recordsPath}"`,
-            { requestId: response.requestId, connectionId: context.id },
-          );
+        const items = listAt(response, definition.recordsPath, plan, 'a page');
         if (definition.totalPath !== undefined && resume.queryResults === 0) {
           const reported = readPath(response.body, definition.totalPath);
           queryTotal = typeof reported === 'number' ? reported : null;
           if (runTotal === null && queryTotal !== null && plan.batchesBefore === 0)
             runTotal = queryTotal;
         }
-        for (const item of items as unknown[]) {
+        for (const item of items) {
           const id = readPath(item, definition.idPath);
           if ((typeof id !== 'string' && typeof id !== 'number') || id === '')
             throw new JoineryError(
@@ -346,14 +340,8 @@ export class SyncRunner {
           );
       }
       first = false;
-      const items = readPath(response.body, template.recordsPath);
-      if (!Array.isArray(items))
-        throw new JoineryError(
-          'malformed_response',
-          `${context.connector.name} answered the deletions of sync "${definition.name}" without a list at "${template.recordsPath}"`,
-          { requestId: response.requestId, connectionId: context.id },
-        );
-      for (const item of items as unknown[]) {
+      const items = listAt(response, template.recordsPath, plan, 'the deletions');
+      for (const item of items) {
         const id = readPath(item, template.idPath);
         if ((typeof id !== 'string' && typeof id !== 'number') || id === '')
           throw new JoineryError(
@@ -561,6 +549,17 @@ function fullRunNeeded(plan: RunPlan, why: string): JoineryError {
   return new JoineryError(
     'provider_rejected',
     `${plan.context.connector.name} ${why}, but sync ${plan.owner.syncId} has read deletions only up to ${plan.deletionsFrom} (shortly before its last succeeded run started): an incremental run would miss the deletions in between. Run a full sync (POST /v1/syncs/${plan.owner.syncId}/runs {"full": true}); incremental runs read deletions again after it succeeds.`,
+  );
+}
+
+/** The list of records at `path` in a page the provider answered; anything else is malformed. */
+function listAt(response: ProviderResponse, path: string, plan: RunPlan, what: string): unknown[] {
+  const items = readPath(response.body, path);
+  if (Array.isArray(items)) return items as unknown[];
+  throw new JoineryError(
+    'malformed_response',
+    `${plan.context.connector.name} answered ${what} of sync "${plan.definition.name}" without a list at "${path}"`,
+    { requestId: response.requestId, connectionId: plan.context.id },
   );
 }
 
