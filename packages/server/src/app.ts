@@ -41,12 +41,15 @@ import {
   connectorDetail,
   connectorSummary,
   driftEntry,
-  errorBody,
+  errorJson,
+  errors,
   integration,
   integrationBody,
+  json,
   listOf,
   logEntry,
   quota,
+  security,
 } from './schemas.js';
 
 export interface AppDeps {
@@ -87,31 +90,12 @@ const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
   );
 };
 
-const errors = {
-  400: { description: 'Invalid input', content: { 'application/json': { schema: errorBody } } },
-  401: {
-    description: 'Missing or wrong secret key',
-    content: { 'application/json': { schema: errorBody } },
-  },
-  404: { description: 'Not found', content: { 'application/json': { schema: errorBody } } },
-};
 const providerErrors = {
   ...errors,
-  429: { description: 'Rate limited', content: { 'application/json': { schema: errorBody } } },
-  502: {
-    description: 'The provider failed or answered badly',
-    content: { 'application/json': { schema: errorBody } },
-  },
-  504: {
-    description: 'The provider did not answer in time',
-    content: { 'application/json': { schema: errorBody } },
-  },
+  429: errorJson('Rate limited'),
+  502: errorJson('The provider failed or answered badly'),
+  504: errorJson('The provider did not answer in time'),
 };
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const security = [{ secretKey: [] }];
 
 function logView(entry: LogEntry) {
   return {

@@ -21,6 +21,25 @@ export const errorBody = z
   })
   .openapi('Error');
 
+/** An OpenAPI response whose body is JSON of `schema`. */
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+/** An OpenAPI response whose body is Joinery's error envelope. */
+export const errorJson = (description: string) => json(errorBody, description);
+
+/** The answers most routes behind the secret key can give besides their own. */
+export const errors = {
+  400: errorJson('Invalid input (the message names the field)'),
+  401: errorJson('Missing or wrong secret key'),
+  404: errorJson('Not found'),
+};
+
+/** Routes behind the secret key (`Authorization: Bearer jny_sk_…`). */
+export const security = [{ secretKey: [] }];
+
 export const jsonSchema = z.record(z.string(), z.unknown()).openapi('JsonSchema');
 
 export const actionSummary = z.object({ name: z.string(), description: z.string() });

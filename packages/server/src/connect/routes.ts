@@ -4,17 +4,10 @@ import { bodyLimit } from 'hono/body-limit';
 import { getCookie, setCookie } from 'hono/cookie';
 import { JoineryError, type Engine } from '@joinery/engine';
 import type { AppEnv } from '../app.js';
-import { errorBody } from '../schemas.js';
+import { errors, security } from '../schemas.js';
 import { connectPage, failurePage, successPage, type Page } from './pages.js';
 import { connectSession, connectSessionBody, event } from './schemas.js';
 
-const errorContent = { 'application/json': { schema: errorBody } };
-const errors = {
-  400: { description: 'Invalid input', content: errorContent },
-  401: { description: 'Missing or wrong secret key', content: errorContent },
-  404: { description: 'Not found', content: errorContent },
-};
-const security = [{ secretKey: [] }];
 const htmlResponse = (description: string) => ({
   description,
   content: { 'text/html': { schema: z.string() } },

@@ -2,18 +2,9 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Engine } from '@joinery/engine';
 import type { AppEnv } from '../app.js';
 import { authenticate } from '../proxy.js';
-import { errorBody } from '../schemas.js';
+import { errorJson, json, security } from '../schemas.js';
 import { alert, connectionHealth, transition } from './schemas.js';
 
-const errorJson = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorBody } },
-});
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const security = [{ secretKey: [] }];
 const errors = {
   400: errorJson('Invalid input'),
   401: errorJson('Missing or wrong secret key'),

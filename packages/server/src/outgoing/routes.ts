@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { JoineryError, parseCursor, type Engine } from '@joinery/engine';
 import { bodyLimit } from 'hono/body-limit';
-import { errorBody } from '../schemas.js';
+import { errorBody, errors, json, security } from '../schemas.js';
 import type { AppEnv } from '../app.js';
 import {
   createdWebhookEndpoint,
@@ -15,16 +15,6 @@ import {
 /** Endpoint bodies are a URL and a short list of event types. */
 const MAX_BODY = 64 * 1024;
 
-const security = [{ secretKey: [] }];
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const errors = {
-  400: json(errorBody, 'Invalid input (the message names the field)'),
-  401: json(errorBody, 'Missing or wrong secret key'),
-  404: json(errorBody, 'Not found'),
-};
 const idParam = z.object({ id: z.string() });
 const pageQuery = {
   limit: z.coerce.number().int().min(1).max(1000).optional(),

@@ -1,18 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { JoineryError, RUN_STATUSES, type Engine, type FlowView } from '@joinery/engine';
-import { errorBody } from '../schemas.js';
+import { errorBody, errors, json, security } from '../schemas.js';
 import type { AppEnv } from '../app.js';
-
-const security = [{ secretKey: [] }];
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const errors = {
-  400: json(errorBody, 'Invalid input (the message names the field)'),
-  401: json(errorBody, 'Missing or wrong secret key'),
-  404: json(errorBody, 'Not found'),
-};
 
 export const runStep = z
   .object({

@@ -11,13 +11,8 @@ import {
   type Scorecard,
 } from '@joinery/engine';
 import type { AppEnv } from '../app.js';
-import { errorBody } from '../schemas.js';
+import { errorJson } from '../schemas.js';
 import { scorecard } from './schemas.js';
-
-const errorJson = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorBody } },
-});
 
 /** Where a registered connector came from: Joinery's own, a connectors-dir file, or code. */
 export function originOf(connector: ConnectorDefinition): ConnectorOrigin {

@@ -1,17 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { JoineryError, SYNC_RUN_STATUSES, type Engine } from '@joinery/engine';
-import { errorBody } from '../schemas.js';
+import { errorJson, json, security } from '../schemas.js';
 import type { AppEnv } from '../app.js';
-
-const errorJson = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorBody } },
-});
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const security = [{ secretKey: [] }];
 
 const storedError = z.object({
   code: z.string(),

@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { DEFAULT_ENVIRONMENT, type Engine } from '@joinery/engine';
-import { errorBody, webhookAccepted, webhookDelivery } from '../schemas.js';
+import { errorJson, webhookAccepted, webhookDelivery } from '../schemas.js';
 import type { AppEnv } from '../app.js';
 import { readRawBody } from './raw-body.js';
 
@@ -9,11 +9,6 @@ export const MAX_WEBHOOK_BODY = 1024 * 1024;
 
 /** The inbound route's path pattern; it takes no secret key (providers cannot send one). */
 export const INBOUND_WEBHOOK_PATH = /^\/v1\/webhooks\/[^/]+$/;
-
-const errorJson = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorBody } },
-});
 
 /**
  * `POST /v1/webhooks/{integration}` (no secret key: the provider's signature authenticates) and
