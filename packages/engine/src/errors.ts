@@ -158,3 +158,13 @@ export function isJoineryError(value: unknown): value is JoineryError {
 export function httpStatusFor(code: ErrorCode): number {
   return TRAITS[code].status;
 }
+
+/**
+ * `text` (a message, a stack) without the reconnect link it may hold: a `needs_reauth` error's
+ * message names the tenant's Connect link, a bearer link, so copies that are stored, sent as
+ * events or logged say where to get it instead.
+ */
+export function withoutReconnectLink(text: string, reconnectUrl: string | undefined): string {
+  if (reconnectUrl === undefined || reconnectUrl === '') return text;
+  return text.split(reconnectUrl).join('(the link at GET /v1/connections/{id})');
+}

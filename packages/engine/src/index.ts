@@ -1,6 +1,12 @@
 export { Engine } from './engine.js';
 export type { EngineOptions, EventQuery, EventView, LogQuery, ProxyRequest } from './engine.js';
-export { ERROR_CODES, JoineryError, isJoineryError, httpStatusFor } from './errors.js';
+export {
+  ERROR_CODES,
+  JoineryError,
+  isJoineryError,
+  httpStatusFor,
+  withoutReconnectLink,
+} from './errors.js';
 export type { ErrorCode, JoineryErrorOptions, ProviderDetails } from './errors.js';
 export { Secret } from './secret.js';
 export { CredentialCipher, keyIdOf } from './credential-cipher.js';

@@ -5,7 +5,9 @@ import {
   CredentialCipher,
   DEFAULT_ENVIRONMENT,
   Engine,
+  isJoineryError,
   loadConnectorsDir,
+  withoutReconnectLink,
   recordConnectorFiles,
   type ConnectorDefinition,
   type EngineOptions,
@@ -64,11 +66,15 @@ export interface RunningJoinery {
   close(): Promise<void>;
 }
 
-/** Redacts anything secret-shaped from structured logs, whatever the call site passes. */
+/**
+ * Redacts anything secret-shaped from structured logs, whatever the call site passes: credential
+ * fields by path, and a logged error's reconnect link (a bearer link to the Connect page).
+ */
 export function createLogger(level: JoineryConfig['logLevel']): Logger {
   return pino(
     {
       level,
+      serializers: { err: serializeError },
       redact: {
         paths: [
           '*.authorization',
@@ -86,6 +92,19 @@ export function createLogger(level: JoineryConfig['logLevel']): Logger {
     // Structured logs go to stderr, so a command's own output on stdout stays readable.
     pino.destination(2),
   );
+}
+
+/** Pino's error serializer, with a reconnect link taken out of the message and the stack. */
+export function serializeError(error: Error): ReturnType<typeof pino.stdSerializers.err> {
+  const out = pino.stdSerializers.err(error);
+  const link = isJoineryError(error) ? error.reconnectUrl : undefined;
+  if (link === undefined) return out;
+  const { reconnectUrl: _dropped, ...rest } = out as typeof out & { reconnectUrl?: string };
+  return {
+    ...rest,
+    message: withoutReconnectLink(out.message, link),
+    stack: withoutReconnectLink(out.stack, link),
+  };
 }
 
 async function openConfiguredStore(config: JoineryConfig): Promise<Store> {

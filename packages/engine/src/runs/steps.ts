@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { runSteps, type Database, type StoredRunError } from '@joinery/store';
-import { JoineryError, isJoineryError } from '../errors.js';
+import { JoineryError, isJoineryError, withoutReconnectLink } from '../errors.js';
 
 /** Thrown to end an execution early: the run continues at `resumeAt` (a wait step). */
 export class Suspend extends Error {
@@ -47,9 +47,10 @@ export function asJoineryError(error: unknown): JoineryError {
  * `GET /v1/connections/{id}` gives a fresh one.
  */
 export function storedError(error: unknown): StoredRunError {
-  const { reconnectUrl, ...json } = asJoineryError(error).toJSON().error as StoredRunError;
-  if (typeof reconnectUrl === 'string' && reconnectUrl !== '')
-    json.message = json.message.split(reconnectUrl).join('(the link at GET /v1/connections/{id})');
+  const { reconnectUrl, ...json } = asJoineryError(error).toJSON().error as StoredRunError & {
+    reconnectUrl?: string;
+  };
+  json.message = withoutReconnectLink(json.message, reconnectUrl);
   return json;
 }
 

@@ -8,7 +8,7 @@ import {
   type SyncResumeState,
 } from '@joinery/store';
 import type { Connections, Scope } from '../connections.js';
-import { JoineryError, isJoineryError } from '../errors.js';
+import { JoineryError, isJoineryError, withoutReconnectLink } from '../errors.js';
 import { pageLimit, parseCursor } from '../paging.js';
 import { newId } from '../ids.js';
 import type { CallPipeline, ConnectionContext } from '../outbound/pipeline.js';
@@ -206,11 +206,12 @@ function runView(row: RunRow): SyncRunView {
   };
 }
 
+/** What a run's row, its API view and its `sync.failed` event keep of an error: never a reconnect link. */
 function storedError(error: unknown): StoredSyncError {
   if (isJoineryError(error))
     return {
       code: error.code,
-      message: error.message,
+      message: withoutReconnectLink(error.message, error.reconnectUrl),
       retryable: error.retryable,
       ...(error.requestId ? { requestId: error.requestId } : {}),
     };
