@@ -232,6 +232,33 @@ suite('PostgresRateLimiter (three processes sharing one database)', async (optio
   return { limiters };
 });
 
+/** A process whose cache of windows is full: the next unknown key drops it. */
+class CrowdedRateLimiter extends PostgresRateLimiter {
+  crowd(): void {
+    for (let i = 0; i <= 10_000; i++)
+      this.known.set(`filler:${i}`, { counted: [], blockedUntil: 0 });
+  }
+}
+
+describe('PostgresRateLimiter with a full cache', () => {
+  it('decides on the rows it locked, even when the cache is dropped during the admission', async () => {
+    database ??= await createTestDatabase();
+    const [one, two] = await Promise.all(
+      [0, 1].map(() => openStore({ kind: 'postgres', url: database?.url ?? '', poolSize: 2 })),
+    );
+    stores.push(one as Store, two as Store);
+    const run = Date.now();
+    // One request a minute under `a-…`; the other process already sent it.
+    const full = window(`a-full:${run}`, 1, 60_000);
+    await new PostgresRateLimiter((one as Store).db).acquire([full], Date.now() + 1_000);
+    const crowded = new CrowdedRateLimiter((two as Store).db);
+    crowded.crowd();
+    // `b-…` is new to this process: reading it (after `a-…`, in key order) drops the cache.
+    const attempt = crowded.acquire([full, window(`b-fresh:${run}`, 5, 1_000)], Date.now() + 500);
+    await expect(attempt).rejects.toMatchObject({ code: 'rate_limited' });
+  });
+});
+
 afterAll(async () => {
   for (const store of stores) await store.close();
   await database?.drop();

@@ -244,11 +244,18 @@ abstract class QueuedRateLimiter implements RateLimiter {
   protected abstract storeSettled(keys: readonly string[], from: number, to: number): Promise<void>;
   abstract block(keys: readonly string[], until: number): Promise<void>;
 
+  /** Called when the cache of windows was dropped, for what was derived from it. */
+  protected onCacheCleared(): void {}
+
   protected stateOf(key: string): WindowState {
     let state = this.known.get(key);
     if (!state) {
-      // Only a cache may be dropped: in memory, `known` is the only record of the windows.
-      if (this.knownIsCache && this.known.size > 10_000) this.known.clear();
+      // Only a cache may be dropped: in memory, `known` is the only record of the windows. An
+      // admission in progress therefore keeps what it read in its own map, never only here.
+      if (this.knownIsCache && this.known.size > 10_000) {
+        this.known.clear();
+        this.onCacheCleared();
+      }
       state = { counted: [], blockedUntil: 0 };
       this.known.set(key, state);
     }
@@ -504,6 +511,11 @@ export class PostgresRateLimiter extends QueuedRateLimiter {
     this.#db = db;
   }
 
+  // A block reading is only fresh while the cache still holds what was read.
+  protected override onCacheCleared(): void {
+    this.#blockReadAt.clear();
+  }
+
   async #readBlock(key: string, now: number): Promise<void> {
     const readAt = this.#blockReadAt.get(key);
     if (readAt !== undefined && now - readAt < BLOCK_CACHE_MS) return;
@@ -526,9 +538,15 @@ export class PostgresRateLimiter extends QueuedRateLimiter {
       for (const window of windows)
         if (window.blockOnly) await this.#readBlock(window.key, Date.now());
     const now = Date.now();
+    // The provider's holds as read, kept here: the cache may be dropped while this admission waits.
+    const holds = new Map(
+      windows
+        .filter((window) => window.blockOnly)
+        .map((window) => [window.key, this.known.get(window.key)] as const),
+    );
     const held = opening(
       windows.filter((window) => window.blockOnly),
-      (key) => this.known.get(key),
+      (key) => holds.get(key),
       0,
       now,
     );
@@ -539,6 +557,8 @@ export class PostgresRateLimiter extends QueuedRateLimiter {
     // Several windows: one request at a time, in one transaction holding every row's lock.
     return this.#db.transaction(async (tx) => {
       await tx.execute(sql`SET LOCAL lock_timeout = '5s'`);
+      // The rows as locked, decided on here and only then copied to the cache.
+      const rows = new Map<string, WindowState | undefined>(holds);
       for (const window of scheduled) {
         await tx
           .insert(rateLimitBuckets)
@@ -554,18 +574,30 @@ export class PostgresRateLimiter extends QueuedRateLimiter {
           .from(rateLimitBuckets)
           .where(eq(rateLimitBuckets.key, window.key))
           .for('update');
-        const state = this.stateOf(window.key);
-        state.counted = [...(row?.slots ?? [])];
-        state.blockedUntil = row?.blockedUntil ?? 0;
+        rows.set(window.key, {
+          counted: [...(row?.slots ?? [])],
+          blockedUntil: row?.blockedUntil ?? 0,
+        });
       }
       // Checked after the locks are held: the request leaves after this moment, never before.
       // Every process's clock is assumed synchronised with the others' (NTP).
       const now = Date.now();
-      const next = opening(windows, (key) => this.known.get(key), 0, now);
-      if (next.at > now) return { admitted: false as const, ...next };
+      const next = opening(windows, (key) => rows.get(key), 0, now);
+      const remember = () => {
+        for (const window of scheduled) {
+          const row = rows.get(window.key) as WindowState;
+          const state = this.stateOf(window.key);
+          state.counted = row.counted;
+          state.blockedUntil = row.blockedUntil;
+        }
+      };
+      if (next.at > now) {
+        remember();
+        return { admitted: false as const, ...next };
+      }
       const countedAt = now + this.allowanceMs;
       for (const window of scheduled) {
-        const state = this.stateOf(window.key);
+        const state = rows.get(window.key) as WindowState;
         state.counted = insertSorted(state.counted, countedAt, window.maxRequests);
         await tx
           .update(rateLimitBuckets)
@@ -577,6 +609,7 @@ export class PostgresRateLimiter extends QueuedRateLimiter {
           })
           .where(eq(rateLimitBuckets.key, window.key));
       }
+      remember();
       return { admitted: true as const, count: 1, sentAt: now, countedAt };
     });
   }
