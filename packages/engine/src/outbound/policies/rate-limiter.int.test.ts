@@ -232,10 +232,11 @@ suite('PostgresRateLimiter (three processes sharing one database)', async (optio
   return { limiters };
 });
 
-/** A process whose cache of windows is full: the next unknown key drops it. */
+/** A process whose cache of windows is full (and already knows `key`): a new key drops it. */
 class CrowdedRateLimiter extends PostgresRateLimiter {
-  crowd(): void {
-    for (let i = 0; i <= 10_000; i++)
+  crowd(key: string): void {
+    this.known.set(key, { counted: [], blockedUntil: 0 });
+    for (let i = 0; i < 10_000; i++)
       this.known.set(`filler:${i}`, { counted: [], blockedUntil: 0 });
   }
 }
@@ -252,8 +253,8 @@ describe('PostgresRateLimiter with a full cache', () => {
     const full = window(`a-full:${run}`, 1, 60_000);
     await new PostgresRateLimiter((one as Store).db).acquire([full], Date.now() + 1_000);
     const crowded = new CrowdedRateLimiter((two as Store).db);
-    crowded.crowd();
-    // `b-…` is new to this process: reading it (after `a-…`, in key order) drops the cache.
+    crowded.crowd(full.key);
+    // `a-…` is read first (key order); `b-…`, new to this process, then drops the cache.
     const attempt = crowded.acquire([full, window(`b-fresh:${run}`, 5, 1_000)], Date.now() + 500);
     await expect(attempt).rejects.toMatchObject({ code: 'rate_limited' });
   });
