@@ -82,7 +82,8 @@ const EDGE_SPACE = /^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g;
  * The key two records are matched on: the string without surrounding ASCII whitespace, with
  * ASCII letters in lower case (other characters as they are). Undefined for a missing, empty or
  * non-string value. Deliberately ASCII-only, so a database can compute the very same key
- * whatever its locale (Joinery compares synced records in SQL, `translate` and `btrim`).
+ * whatever its locale (Joinery compares synced records in SQL: `btrim`, then `lower` under the
+ * "C" collation).
  */
 export function matchKey(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;

@@ -274,9 +274,10 @@ export function parseRunRetry(value: unknown): { maxAttempts?: number } {
 }
 
 /** A JSON body that may be absent (→ `{}`); a body that is not JSON is `invalid_input`, never ignored. */
-export async function readOptionalJson(request: {
-  text(): Promise<string>;
-}): Promise<Record<string, unknown>> {
+export async function readOptionalJson(
+  request: { text(): Promise<string> },
+  example = '{"input": {}}',
+): Promise<Record<string, unknown>> {
   // Hono's request (not the raw one): the route's validator may have read the body already.
   const text = await request.text();
   if (text.trim() === '') return {};
@@ -286,7 +287,7 @@ export async function readOptionalJson(request: {
   } catch (error) {
     throw new JoineryError(
       'invalid_input',
-      `body: not valid JSON (${(error as Error).message}); send a JSON object such as {"input": {}}`,
+      `body: not valid JSON (${(error as Error).message}); send a JSON object such as ${example}, or nothing`,
       { path: 'body' },
     );
   }

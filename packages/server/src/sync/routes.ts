@@ -1,5 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { JoineryError, SYNC_RUN_STATUSES, type Engine } from '@joinery/engine';
+import { readOptionalJson } from '../runs/routes.js';
 import { errorJson, json, security } from '../schemas.js';
 import type { AppEnv } from '../app.js';
 
@@ -249,20 +250,12 @@ export function registerSyncRoutes(app: OpenAPIHono<AppEnv>, engine: Engine): vo
       },
     }),
     async (c) => {
-      const raw = await c.req.text();
-      let full: boolean | undefined;
-      // The body is optional, so it is read here rather than by the route's validator.
-      if (raw.trim() !== '') {
-        let body: unknown;
-        try {
-          body = JSON.parse(raw);
-        } catch {
-          throw invalidBody('the body is not JSON; send {"full": true} or nothing');
-        }
-        const parsed = z.object({ full: z.boolean().optional() }).safeParse(body);
-        if (!parsed.success) throw invalidBody('body.full must be true or false');
-        full = parsed.data.full;
-      }
+      const body = await readOptionalJson(c.req, '{"full": true}');
+      if (body.full !== undefined && typeof body.full !== 'boolean')
+        throw new JoineryError('invalid_input', 'body.full must be true or false', {
+          path: 'body.full',
+        });
+      const full = body.full;
       const run = await engine.syncs.trigger(
         c.get('scope'),
         c.req.valid('param').id,
@@ -380,8 +373,4 @@ function registerSyncedConflictRoute(app: OpenAPIHono<AppEnv>, engine: Engine): 
       return c.json(page as { findings: Record<string, unknown>[] } & typeof page, 200);
     },
   );
-}
-
-function invalidBody(message: string): JoineryError {
-  return new JoineryError('invalid_input', message, { path: 'body' });
 }

@@ -298,6 +298,12 @@ describe.each(BACKENDS)('syncs on %s', (backend) => {
     expect(new Date(listed.body.data[0].nextRunAt).getTime()).toBeGreaterThan(
       Date.now() + 3_000_000,
     );
+    // Two hours on it is due: the tick starts exactly one run.
+    await engine.syncs.tick(new Date(Date.now() + 2 * 3_600_000));
+    await engine.syncs.settled(syncId);
+    const after = await engine.syncs.runs(scope, syncId);
+    expect(after.length).toBe(before + 1);
+    expect(after[0]).toMatchObject({ kind: 'incremental', status: 'succeeded' });
   });
 
   it.runIf(backend === 'postgres')(
