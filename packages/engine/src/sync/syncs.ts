@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import {
+  connections,
   syncRuns,
   syncs,
   type Database,
@@ -353,14 +354,27 @@ export class Syncs {
         and(
           eq(syncs.environmentId, scope.environmentId),
           filter.connectionId ? eq(syncs.connectionId, filter.connectionId) : undefined,
+          // A tenant-restricted caller sees its own connections' syncs, filtered before the cut.
+          scope.tenant === undefined
+            ? undefined
+            : inArray(
+                syncs.connectionId,
+                this.#db
+                  .select({ id: connections.id })
+                  .from(connections)
+                  .where(
+                    and(
+                      eq(connections.environmentId, scope.environmentId),
+                      eq(connections.tenant, scope.tenant),
+                    ),
+                  ),
+              ),
         ),
       )
       .orderBy(syncs.createdAt)
       .limit(1000);
-    const visible: SyncRow[] = [];
-    for (const row of rows) if (await this.#visible(scope, row)) visible.push(row);
-    const latest = await this.#latestRuns(visible.map((row) => row.id));
-    return visible.map((row) => syncView(row, latest.get(row.id) ?? null));
+    const latest = await this.#latestRuns(rows.map((row) => row.id));
+    return rows.map((row) => syncView(row, latest.get(row.id) ?? null));
   }
 
   async get(scope: Scope, id: string): Promise<SyncView> {

@@ -330,6 +330,15 @@ describe.each(BACKENDS)('syncs on %s', (backend) => {
     },
   );
 
+  it("lists a tenant's own syncs only, to a caller that names the tenant", async () => {
+    const own = await joinery.api('GET', '/v1/syncs', undefined, { 'joinery-tenant': 'acme' });
+    expect(own.status).toBe(200);
+    expect(own.body.data.map((sync: { id: string }) => sync.id)).toContain(syncId);
+    const other = await joinery.api('GET', '/v1/syncs', undefined, { 'joinery-tenant': 'globex' });
+    expect(other.status).toBe(200);
+    expect(other.body.data).toEqual([]);
+  });
+
   it('rejects a cursor it did not give out', async () => {
     const answer = await joinery.api(
       'GET',
