@@ -730,16 +730,26 @@ export class Engine {
     });
     this.metrics.registerCollector({
       name: 'joinery_circuit_breaker_state',
-      help: "This process's circuit breakers: 1 for the state each integration's breaker is in (closed, open, half_open), 0 for the others.",
+      help: "This process's circuit breakers: 1 for the state each integration's breaker is in (closed, open, half_open; the worst across environments), 0 for the others.",
       type: 'gauge',
       labelNames: ['integration', 'state'],
-      collect: () =>
-        this.#pipeline.breakerStates().flatMap((b) =>
+      collect: () => {
+        // Breakers are kept per environment and integration; the gauge shows, per integration, the
+        // worst of them, so an open breaker in one environment is never hidden by another's.
+        const rank = { closed: 0, half_open: 1, open: 2 } as const;
+        const worst = new Map<string, keyof typeof rank>();
+        for (const b of this.#pipeline.breakerStates()) {
+          const seen = worst.get(b.integrationKey);
+          if (seen === undefined || rank[b.state] > rank[seen])
+            worst.set(b.integrationKey, b.state);
+        }
+        return [...worst].flatMap(([integration, current]) =>
           (['closed', 'open', 'half_open'] as const).map((state) => ({
-            labels: { integration: b.integrationKey, state },
-            value: b.state === state ? 1 : 0,
+            labels: { integration, state },
+            value: current === state ? 1 : 0,
           })),
-        ),
+        );
+      },
     });
   }
 

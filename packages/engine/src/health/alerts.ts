@@ -349,12 +349,12 @@ export class Alerts {
   }
 
   /** Firing alerts per rule, for `joinery_alerts_firing`. */
-  async firingCounts(): Promise<{ environmentId: string; rule: string; count: number }[]> {
-    const rows = await query<{ environment_id: string; rule: string; count: number }>(
+  /** Alerts firing now, by rule, across environments (one gauge sample per rule). */
+  async firingCounts(): Promise<{ rule: string; count: number }[]> {
+    return query<{ rule: string; count: number }>(
       this.#db,
-      sql`SELECT environment_id, rule, count(*)::int AS count FROM alerts WHERE status = 'firing' GROUP BY environment_id, rule`,
+      sql`SELECT rule, count(*)::int AS count FROM alerts WHERE status = 'firing' GROUP BY rule`,
     );
-    return rows.map((r) => ({ environmentId: r.environment_id, rule: r.rule, count: r.count }));
   }
 }
 
