@@ -2,9 +2,8 @@ import { and, eq, inArray, like } from 'drizzle-orm';
 import { idempotencyKeys, runSteps, runs, type Database } from '@joinery/store';
 import type { Action, ConnectorDefinition } from '../connector/types.js';
 import type { ReplayOutcome } from '../outgoing/dead-letters.js';
+import { IDEMPOTENT_METHODS } from '../outbound/policies/retry.js';
 import type { JobQueue } from './job-queue.js';
-
-const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 /**
  * Whether executing the action twice has the effect of executing it once: reads, actions declared

@@ -1,6 +1,6 @@
 import type { AuthType, ConnectorDefinition } from '../connector/types.js';
 import { authTypesOf } from '../connector/registry.js';
-import { defaultRetryOptions } from '../outbound/policies/retry.js';
+import { IDEMPOTENT_METHODS, defaultRetryOptions } from '../outbound/policies/retry.js';
 import type { ConnectorEvidence } from './evidence-files.js';
 import type { EvidenceFacet, EvidenceTarget, SuiteEvidence } from './evidence.js';
 import type { ConnectorOrigin } from './origin.js';
@@ -494,7 +494,7 @@ function fallback(connector: ConnectorDefinition, facts: Facts): ScorecardAnswer
   const r = defaultRetryOptions;
   const retried = connector.idempotencyHeader
     ? `idempotent requests, and writes carrying an ${connector.idempotencyHeader},`
-    : 'idempotent requests (GET, HEAD, PUT, DELETE; other writes are never retried)';
+    : `idempotent requests (${[...IDEMPOTENT_METHODS].join(', ')}; other writes are never retried)`;
   const proof = facts.proving(['faults']);
   const failing = facts.failing(['faults']);
   const verdict =

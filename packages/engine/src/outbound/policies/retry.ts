@@ -23,7 +23,13 @@ export const defaultRetryOptions: Required<RetryOptions> = {
 };
 
 /** RFC 9110 §9.2.2: methods whose repetition has the same effect as one request. */
-const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set([
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'PUT',
+  'DELETE',
+]);
 
 const RETRYABLE_CODES = new Set([
   'rate_limited',
