@@ -1,10 +1,14 @@
 import { JoineryError } from './errors.js';
 
-/** A list cursor this API gave out (a sequence number), or undefined for the first page. */
+/**
+ * A list cursor this API gave out (a sequence number), or undefined for the first page. An empty
+ * cursor (`?cursor=`) is no cursor: read as 0 it would mean "before position 0", an empty page.
+ */
 export function parseCursor(cursor: string | undefined): number | undefined {
-  if (cursor === undefined) return undefined;
-  const before = Number(cursor);
-  if (!Number.isSafeInteger(before) || before < 0) {
+  if (cursor === undefined || cursor === '') return undefined;
+  // The API gives out plain digits: anything else (' ', '1e3', '0x10') is not one of its cursors.
+  const before = /^\d+$/.test(cursor) ? Number(cursor) : Number.NaN;
+  if (!Number.isSafeInteger(before)) {
     throw new JoineryError(
       'invalid_input',
       'cursor is not one this API gave out: pass the nextCursor of a previous answer, or none to start from the beginning',

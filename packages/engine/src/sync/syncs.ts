@@ -429,7 +429,7 @@ export class Syncs {
     query: { connectionId: string; model: string; cursor?: string; limit?: number },
   ): Promise<{ changes: ChangeView[]; nextCursor: string; hasMore: boolean }> {
     await this.#connections.get(scope, query.connectionId);
-    const after = parseCursor(query.cursor === '' ? undefined : query.cursor) ?? 0;
+    const after = parseCursor(query.cursor) ?? 0;
     const limit = pageLimit(query.limit);
     const rows = await readChanges(this.#db, {
       environmentId: scope.environmentId,
