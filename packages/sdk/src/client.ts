@@ -1,9 +1,11 @@
 import { readJson, requestIdHeader } from './answers.js';
 import { JoineryError } from './errors.js';
 import {
-  ACTION_HINT,
   CONNECTION_ID_HINT,
+  actionPath,
   callsOver,
+  checkHeaderValue,
+  idempotencyHeader,
   invalidInput,
   isRecord,
   segment,
@@ -289,17 +291,12 @@ function buildClient(state: ClientState): JoineryClient {
 
     actions: {
       async run<O>(connectionId: string, action: string, input: unknown, call?: RunActionOptions) {
-        const headers: Record<string, string> = {};
-        if (call?.idempotencyKey !== undefined) {
-          checkHeaderValue('idempotencyKey', call.idempotencyKey);
-          headers['idempotency-key'] = call.idempotencyKey;
-        }
         const sent = await calls.send(
           {
             method: 'POST',
-            path: `/v1/connections/${segment(connectionId, 'connectionId', CONNECTION_ID_HINT)}/actions/${segment(action, 'action', ACTION_HINT)}`,
+            path: actionPath(connectionId, action),
             json: { input: input ?? {} },
-            headers,
+            headers: idempotencyHeader(call?.idempotencyKey),
           },
           call,
         );
@@ -450,16 +447,4 @@ function parseBaseUrl(value: string | URL): URL {
     throw invalidInput('url must not contain a user name or password; pass the key as secretKey.');
   }
   return url;
-}
-
-function checkHeaderValue(option: string, value: string): void {
-  if (
-    typeof value !== 'string' ||
-    value === '' ||
-    !/^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value)
-  ) {
-    throw invalidInput(
-      `${option} must be non-empty printable ASCII without leading or trailing spaces (it is sent as an HTTP header).`,
-    );
-  }
 }

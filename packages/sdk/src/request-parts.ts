@@ -83,3 +83,28 @@ function listOf<T>(body: unknown, context: RequestContext): T[] {
   if (isRecord(body) && Array.isArray(body.data)) return body.data as T[];
   throw unexpectedAnswer(context, 'data');
 }
+
+/** A value sent as an HTTP header: printable ASCII, no surrounding spaces, or `invalid_input`. */
+export function checkHeaderValue(option: string, value: string): void {
+  if (
+    typeof value !== 'string' ||
+    value === '' ||
+    !/^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value)
+  ) {
+    throw invalidInput(
+      `${option} must be non-empty printable ASCII without leading or trailing spaces (it is sent as an HTTP header).`,
+    );
+  }
+}
+
+/** The `Idempotency-Key` header for an action call, checked; none without a key. */
+export function idempotencyHeader(key: string | undefined): Record<string, string> {
+  if (key === undefined) return {};
+  checkHeaderValue('idempotencyKey', key);
+  return { 'idempotency-key': key };
+}
+
+/** `/v1/connections/{connectionId}/actions/{action}`, each part one segment. */
+export function actionPath(connectionId: string, action: string): string {
+  return `/v1/connections/${segment(connectionId, 'connectionId', CONNECTION_ID_HINT)}/actions/${segment(action, 'action', ACTION_HINT)}`;
+}

@@ -90,4 +90,20 @@ describe('runs', () => {
     ]);
     expect(server.requests[0]?.url).toBe('/v1/connections/conn_1/actions/create_issue');
   });
+
+  it('refuses an idempotency key that cannot be a header, before sending anything', async () => {
+    server = await startScriptedJoinery(() => ({ status: 202, json: { runId: 'run_1' } }));
+    const client = createClient({ url: server.url, secretKey: KEY });
+    const refused = await client.runs
+      .submit('conn_1', 'create_issue', {}, { idempotencyKey: 'two\nlines' })
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
+    expect(isJoineryError(refused) && refused.code).toBe('invalid_input');
+    expect(String((refused as Error).message)).toMatch(
+      /idempotencyKey must be non-empty printable ASCII/,
+    );
+    expect(server.requests).toHaveLength(0);
+  });
 });

@@ -1,6 +1,6 @@
 import { readJson } from './answers.js';
 import { JoineryError } from './errors.js';
-import { ACTION_HINT, CONNECTION_ID_HINT, segment, type Calls } from './request-parts.js';
+import { actionPath, idempotencyHeader, segment, type Calls } from './request-parts.js';
 import type { SentRequest } from './transport.js';
 import type { CallOptions, Page } from './types.js';
 
@@ -125,11 +125,9 @@ export function runApis(calls: Calls): { runs: RunsApi; flows: FlowsApi } {
       const sent = await calls.send(
         {
           method: 'POST',
-          path: `/v1/connections/${segment(connectionId, 'connectionId', CONNECTION_ID_HINT)}/actions/${segment(action, 'action', ACTION_HINT)}`,
+          path: actionPath(connectionId, action),
           json: { input, async: true, ...(call.retry === undefined ? {} : { retry: call.retry }) },
-          ...(call.idempotencyKey === undefined
-            ? {}
-            : { headers: { 'idempotency-key': call.idempotencyKey } }),
+          headers: idempotencyHeader(call.idempotencyKey),
         },
         call,
       );
