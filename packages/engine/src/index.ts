@@ -160,7 +160,7 @@ export type { ConnectorEvidence } from './scorecard/evidence-files.js';
 export { evidenceDirFor, recordConnectorFiles, recordedOrigin } from './scorecard/origin.js';
 export type { ConnectorOrigin } from './scorecard/origin.js';
 export type { ConnectorMappings, ContactSearch, UnifiedObjectBinding } from './unified/types.js';
-export { Runs, DEFAULT_MAX_ATTEMPTS, RUN_STATUSES } from './runs/runs.js';
+export { Runs, DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPTS_LIMIT, RUN_STATUSES } from './runs/runs.js';
 export type { RunView, StepView, FlowView, RunQuery, RunStatus } from './runs/runs.js';
 export { RunExecutor } from './runs/executor.js';
 export type { RunExecutorOptions } from './runs/executor.js';

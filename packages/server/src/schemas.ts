@@ -1,5 +1,12 @@
 import { z } from '@hono/zod-openapi';
-import { AUTH_TYPES, CONNECTION_STATES, ERROR_CODES, WEBHOOK_SCHEMES } from '@joinery/engine';
+import {
+  AUTH_TYPES,
+  CONNECTION_STATES,
+  DEFAULT_MAX_ATTEMPTS,
+  ERROR_CODES,
+  MAX_ATTEMPTS_LIMIT,
+  WEBHOOK_SCHEMES,
+} from '@joinery/engine';
 import { trustLevel } from './scorecard/schemas.js';
 
 export const errorBody = z
@@ -223,6 +230,11 @@ export const connection = z
   })
   .openapi('Connection');
 
+/** `retry` of an async action submission. */
+export const runRetry = z
+  .object({ maxAttempts: z.number().int().min(1).max(MAX_ATTEMPTS_LIMIT).optional() })
+  .strict();
+
 export const actionBody = z
   .object({
     input: z.unknown().optional(),
@@ -230,14 +242,9 @@ export const actionBody = z
       .boolean()
       .optional()
       .openapi({ description: 'Run in the background: answer 202 with a run id at once' }),
-    retry: z
-      .object({ maxAttempts: z.number().int().min(1).max(50).optional() })
-      .strict()
-      .optional()
-      .openapi({
-        description:
-          'With `"async": true`: `{maxAttempts}`, executions before the run is given up and dead-lettered (1 to 50; default 8)',
-      }),
+    retry: runRetry.optional().openapi({
+      description: `With \`"async": true\`: \`{maxAttempts}\`, executions before the run is given up and dead-lettered (1 to ${MAX_ATTEMPTS_LIMIT}; default ${DEFAULT_MAX_ATTEMPTS})`,
+    }),
   })
   .openapi('ActionInput');
 export const actionResult = z

@@ -2,6 +2,7 @@ import { CronExpressionParser } from 'cron-parser';
 import jsonata from 'jsonata';
 import { z } from 'zod';
 import { JoineryError } from '../errors.js';
+import { MAX_ATTEMPTS_LIMIT } from './limits.js';
 
 /**
  * Flows as data. Expressions are JSONata over the run's scope:
@@ -15,8 +16,8 @@ const expression = z.string().min(1);
 
 const retry = z
   .object({
-    /** Executions of this step before the run fails (default 5). */
-    maxAttempts: z.number().int().min(1).max(50).optional(),
+    /** Executions of this step before the run fails (default: the run's, 8). */
+    maxAttempts: z.number().int().min(1).max(MAX_ATTEMPTS_LIMIT).optional(),
   })
   .strict();
 

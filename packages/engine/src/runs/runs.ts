@@ -7,16 +7,13 @@ import { canonicalJson } from '../idempotency.js';
 import type { Scope } from '../connections.js';
 import { nextCronFire, parseFlow, type FlowDefinition } from './flow-definition.js';
 import type { JobQueue } from './job-queue.js';
+import { DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPTS_LIMIT } from './limits.js';
+
+export { DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPTS_LIMIT } from './limits.js';
 
 type RunRow = typeof runs.$inferSelect;
 type StepRow = typeof runSteps.$inferSelect;
 type FlowRow = typeof flows.$inferSelect;
-
-/** Executions of an async action before it is given up (and dead-lettered). */
-export const DEFAULT_MAX_ATTEMPTS = 8;
-
-/** The most executions a submission may ask for (`retry.maxAttempts`), as for a flow's action step. */
-export const MAX_ATTEMPTS_LIMIT = 50;
 
 /** Every state a run can be in, in the order a run passes through them. */
 export const RUN_STATUSES = [

@@ -1,6 +1,12 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { JoineryError, RUN_STATUSES, type Engine, type FlowView } from '@joinery/engine';
-import { errorBody, errors, json, security } from '../schemas.js';
+import {
+  JoineryError,
+  MAX_ATTEMPTS_LIMIT,
+  RUN_STATUSES,
+  type Engine,
+  type FlowView,
+} from '@joinery/engine';
+import { errorBody, errors, json, runRetry, security } from '../schemas.js';
 import type { AppEnv } from '../app.js';
 
 export const runStep = z
@@ -255,7 +261,6 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>, engine: Engine): voi
  * `retry` of an async action submission: `{maxAttempts}`, the executions before the run is given
  * up (1 to 50; default 8), as a flow's action step takes it.
  */
-const runRetry = z.object({ maxAttempts: z.number().int().min(1).max(50).optional() }).strict();
 
 /** Reads `body.retry` of an async submission; a wrong one is `invalid_input` naming the field. */
 export function parseRunRetry(value: unknown): { maxAttempts?: number } {
@@ -266,7 +271,7 @@ export function parseRunRetry(value: unknown): { maxAttempts?: number } {
     const path = ['body', 'retry', ...(issue?.path ?? []).map(String)].join('.');
     throw new JoineryError(
       'invalid_input',
-      `${path}: ${issue?.message ?? 'not valid'}; expected {"maxAttempts": n} with n a whole number from 1 to 50`,
+      `${path}: ${issue?.message ?? 'not valid'}; expected {"maxAttempts": n} with n a whole number from 1 to ${MAX_ATTEMPTS_LIMIT}`,
       { path },
     );
   }
