@@ -177,12 +177,8 @@ export async function startJoinery(
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
     if (new URL(publicUrl).port === '0') publicUrl = url;
-    engine.startTokenRefresh(config.tokenRefreshIntervalMs);
-    engine.syncs.startScheduler(options.syncSchedulerIntervalMs ?? 5_000);
-    if (config.healthCheckIntervalMs > 0) engine.health.start(config.healthCheckIntervalMs);
-    engine.outgoing.start(options.outgoingIntervalMs ?? 1_000);
-    if (options.worker !== false)
-      engine.startWorker({ retentionDays: config.runRetentionDays, ...options.worker });
+    startBackground(engine, config, options);
+    if (options.worker !== false) startRuns(engine, config, options.worker);
     logger.info({ url, store: store.kind }, 'Joinery is listening');
     const endpoint = mcp;
     let closing: Promise<void> | null = null;
@@ -272,6 +268,22 @@ export interface RunningWorker {
 }
 
 /**
+ * The background work every process does, API or worker alike: token renewal, the sync
+ * scheduler, health checks and outgoing webhooks. Callers start the job queue before it.
+ */
+function startBackground(engine: Engine, config: JoineryConfig, options: StartOptions): void {
+  engine.startTokenRefresh(config.tokenRefreshIntervalMs);
+  engine.syncs.startScheduler(options.syncSchedulerIntervalMs ?? 5_000);
+  if (config.healthCheckIntervalMs > 0) engine.health.start(config.healthCheckIntervalMs);
+  engine.outgoing.start(options.outgoingIntervalMs ?? 1_000);
+}
+
+/** Starts executing runs, pruning finished ones after the configured retention. */
+function startRuns(engine: Engine, config: JoineryConfig, worker: RunExecutorOptions = {}) {
+  return engine.startWorker({ retentionDays: config.runRetentionDays, ...worker });
+}
+
+/**
  * `joinery worker`: execution only, no HTTP — runs, outgoing webhook deliveries, due syncs,
  * health checks and token renewal. With PostgreSQL, any number of workers (and API processes)
  * share the work; a run never executes on two workers at once.
@@ -289,14 +301,8 @@ export async function startWorker(
     // Before anything runs: events and deliveries enqueue the flows they trigger in their own
     // transactions.
     await engine.jobs.start();
-    engine.startTokenRefresh(config.tokenRefreshIntervalMs);
-    engine.syncs.startScheduler(options.syncSchedulerIntervalMs ?? 5_000);
-    if (config.healthCheckIntervalMs > 0) engine.health.start(config.healthCheckIntervalMs);
-    engine.outgoing.start(options.outgoingIntervalMs ?? 1_000);
-    const executor = engine.startWorker({
-      retentionDays: config.runRetentionDays,
-      ...(options.worker === false ? {} : options.worker),
-    });
+    startBackground(engine, config, options);
+    const executor = startRuns(engine, config, options.worker === false ? {} : options.worker);
     logger.info({ store: store.kind, workerId: executor.workerId }, 'Joinery worker is running');
     const running = engine;
     let closing: Promise<void> | null = null;
