@@ -62,6 +62,7 @@ export const syncsCommand: Command = {
     let shown = render(first, tty, values.json === true);
     io.stdout.write(shown);
     if (!values.follow) return EXIT_OK;
+    let runningBefore = runningCount(first);
 
     const stop = stopSignal(io);
     let failures = 0;
@@ -91,8 +92,9 @@ export const syncsCommand: Command = {
           // Not a terminal: a plain progress line per running sync, and the table when one ends.
           const lines = progressLines(syncs);
           if (lines !== '') io.stdout.write(lines);
-          if (endedSince(shown, next)) io.stdout.write(next);
-          shown = next;
+          const runningNow = runningCount(syncs);
+          if (runningNow < runningBefore) io.stdout.write(next);
+          runningBefore = runningNow;
         }
       }
     } finally {
@@ -191,10 +193,9 @@ function progressLines(syncs: readonly Sync[]): string {
     .join('');
 }
 
-/** Whether a run that was running in `before` is no longer listed as running in `after`. */
-function endedSince(before: string, after: string): boolean {
-  const running = (text: string) => (text.match(/ running/g) ?? []).length;
-  return running(after) < running(before);
+/** How many of the syncs have a run under way (fewer than before: one ended). */
+function runningCount(syncs: readonly Sync[]): number {
+  return syncs.filter((sync) => sync.latestRun?.status === 'running').length;
 }
 
 function every(seconds: number): string {
